@@ -1,1 +1,16 @@
-export {};
+export {
+  type CorpusEncoding,
+  type CorpusOptions,
+  type CorpusPage,
+  changeNames,
+  changeNumbers,
+  corpusOfSize,
+  createRandom,
+  encodePage,
+  generateCorpus,
+  type LineEnding,
+  type PageParts,
+  partsOf,
+  splitBlocks,
+  writeCorpus,
+} from './corpus.js';
