@@ -1,0 +1,63 @@
+import { columnsOf, type TableName } from '@newsdata/contract';
+import { type Options, stringify } from 'csv-stringify/sync';
+import { type CsvFlavour, cellOf } from './cells.js';
+import type { AnyRow } from './rows.js';
+
+/** The UTF-8 byte order mark that opens every file of the excel flavour. */
+export const UTF8_BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
+
+/**
+ * csv-stringify options of both flavours: comma, CRLF after every record (the last one too), a
+ * double quote around a cell only when it holds a comma, a quote, CR or LF, quotes doubled inside.
+ * Formula escaping is ours (see `guardFormula`), so the library's is off.
+ */
+export const CSV_OPTIONS: Options = {
+  delimiter: ',',
+  record_delimiter: '\r\n',
+  quote: '"',
+  escape: '"',
+  eof: true,
+  escape_formulas: false,
+};
+
+/** The Table Dialect of both flavours, as written into `datapackage.json`. */
+export const CSV_DIALECT = {
+  delimiter: ',',
+  lineTerminator: '\r\n',
+  quoteChar: '"',
+  doubleQuote: true,
+  header: true,
+} as const;
+
+/** Rows given to csv-stringify per call: small enough for short strings, big enough to amortize the call. */
+const BATCH_ROWS = 512;
+
+/**
+ * The bytes of one table as CSV, in chunks: the header row of `columnsOf(table)`, then one record per
+ * row in the order given (already sorted). The excel flavour starts with the BOM as its own chunk.
+ *
+ * @example csvChunks('documents', [{ article_id: 'p~0a1b2c3d', title: '民法典', mentions: 2 }], 'standard')
+ * // one chunk: "article_id,title,mentions\r\np~0a1b2c3d,民法典,2\r\n"
+ */
+export function* csvChunks(
+  table: TableName,
+  rows: readonly AnyRow[],
+  flavour: CsvFlavour,
+): Generator<Uint8Array, void, undefined> {
+  const columns = columnsOf(table);
+  if (flavour === 'excel') yield UTF8_BOM.slice();
+  const header = stringify([columns], CSV_OPTIONS);
+  let batch: string[][] = [];
+  let pending = header;
+  for (const row of rows) {
+    const record: string[] = new Array(columns.length);
+    for (let i = 0; i < columns.length; i++) record[i] = cellOf(row[columns[i]!], flavour);
+    batch.push(record);
+    if (batch.length === BATCH_ROWS) {
+      yield Buffer.from(pending + stringify(batch, CSV_OPTIONS), 'utf8');
+      pending = '';
+      batch = [];
+    }
+  }
+  if (batch.length > 0 || pending !== '') yield Buffer.from(pending + stringify(batch, CSV_OPTIONS), 'utf8');
+}

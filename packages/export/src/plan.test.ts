@@ -1,0 +1,177 @@
+import { columnsOf, loadSchemas, type TableName, tableNames } from '@newsdata/contract';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bytesOf, expectCsvMatchesNdjson, fileAt, fixtureTables, readNdjson } from './fixtures.test-data.js';
+import { planRelease } from './plan.js';
+
+describe('planRelease', () => {
+  it('uses fixture rows that are valid against the schemas', () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const tables = fixtureTables();
+    const schemaOfTable: Record<TableName, string> = {
+      articles: 'article',
+      paragraphs: 'paragraph',
+      statistics: 'statistic',
+      people: 'person',
+      documents: 'document',
+    };
+    for (const table of tableNames) {
+      const validate = ajv.compile(loadSchemas().get(schemaOfTable[table] as never)!);
+      for (const row of tables[table]) {
+        expect(validate(row), JSON.stringify(validate.errors)).toBe(true);
+      }
+    }
+  });
+
+  it('lists every data file of a release in a fixed order', () => {
+    const files = planRelease(fixtureTables());
+    expect(files.map((file) => file.path)).toEqual([
+      ...tableNames.map((table) => `${table}.csv`),
+      ...tableNames.map((table) => `excel/${table}.csv`),
+      ...tableNames.map((table) => `${table}.ndjson`),
+      'articles.json',
+    ]);
+    expect(fileAt(files, 'statistics.csv')).toMatchObject({
+      table: 'statistics',
+      format: 'csv',
+      flavour: 'standard',
+      mediatype: 'text/csv',
+      rows: 9,
+    });
+    expect(fileAt(files, 'excel/people.csv')).toMatchObject({ flavour: 'excel', rows: 6 });
+    expect(fileAt(files, 'articles.json')).toMatchObject({
+      format: 'json',
+      mediatype: 'application/json',
+      rows: 3,
+    });
+  });
+
+  it('reads every CSV of both flavours back to the NDJSON rows', () => {
+    expectCsvMatchesNdjson(planRelease(fixtureTables()));
+  });
+
+  it('writes RFC 4180 CSV: no BOM, CRLF after every record, quotes only where needed, JSON numbers', () => {
+    const text = bytesOf(fileAt(planRelease(fixtureTables()), 'statistics.csv')).toString('utf8');
+    expect(text.startsWith('statistic_id,article_id,paragraph_seq,label,value,unit,approximate,')).toBe(true);
+    expect(text.endsWith('\r\n')).toBe(true);
+    expect(text.replaceAll('\r\n', '')).not.toMatch(/[\r\n]/);
+    expect(text).toContain(',一审网上立案率,93.83,%,false,,,93.83%,');
+    expect(text).toContain(',执行到位金额,33650000,元,false,,,3365万元,');
+    expect(text).toContain(',诉讼服务咨询,100,件次,true,上百,,上百件次,');
+    expect(text).toContain(',报修,1024,件,false,,,"1,024件","近日,');
+    expect(text).toContain(',气温,-20,℃,false,,,-20℃,');
+  });
+
+  it('starts the excel flavour with a BOM and guards cells a spreadsheet would run as formulas', () => {
+    const files = planRelease(fixtureTables());
+    const bytes = bytesOf(fileAt(files, 'excel/documents.csv'));
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString('utf8');
+    expect(text).toContain(",'@人民法院在线诉讼规则,2\r\n");
+    expect(bytesOf(fileAt(files, 'documents.csv')).toString('utf8')).toContain(
+      ',@人民法院在线诉讼规则,2\r\n',
+    );
+    const stats = bytesOf(fileAt(files, 'excel/statistics.csv')).toString('utf8');
+    expect(stats).toContain(",'-20℃,"); // text starting with - is guarded
+    expect(stats).toContain(',-20,'); // the number -20 is not
+    expect(bytesOf(fileAt(files, 'excel/people.csv')).toString('utf8')).toContain(",'+新闻发言人\r\n");
+  });
+
+  it('nests each article with its rows in articles.json, the same rows as the NDJSON files', () => {
+    const files = planRelease(fixtureTables());
+    const nested = JSON.parse(bytesOf(fileAt(files, 'articles.json')).toString('utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const flat = (table: TableName) => readNdjson(bytesOf(fileAt(files, `${table}.ndjson`)));
+    expect(nested.map(({ paragraphs, statistics, people, documents, ...article }) => article)).toEqual(
+      flat('articles'),
+    );
+    for (const table of ['paragraphs', 'statistics', 'people', 'documents'] as const) {
+      const rows = nested.flatMap((article) => article[table] as unknown[]);
+      expect(rows).toEqual(
+        [...flat(table)].sort((a, b) =>
+          String(a['article_id']) < String(b['article_id'])
+            ? -1
+            : String(a['article_id']) > String(b['article_id'])
+              ? 1
+              : 0,
+        ),
+      );
+    }
+    expect(Object.keys(nested[0]!)).toEqual([
+      ...columnsOf('articles'),
+      'paragraphs',
+      'statistics',
+      'people',
+      'documents',
+    ]);
+    expect(bytesOf(fileAt(files, 'articles.json')).toString('utf8')).toMatch(
+      /^\[\n {2}\{\n {4}"article_id": /,
+    );
+  });
+
+  it('gives the same bytes twice, whatever the order of the rows and of their properties', () => {
+    const tables = fixtureTables();
+    const first = planRelease(tables).map((file) => bytesOf(file));
+    const again = planRelease(tables).map((file) => bytesOf(file));
+    expect(again).toEqual(first);
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const shuffled = shuffleTables(tables, seed);
+        expect(planRelease(shuffled).map((file) => bytesOf(file))).toEqual(first);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('writes files with no rows as a header only (CSV) or nothing (NDJSON)', () => {
+    const files = planRelease({ articles: [], paragraphs: [], statistics: [], people: [], documents: [] });
+    expect(bytesOf(fileAt(files, 'documents.csv')).toString('utf8')).toBe('article_id,title,mentions\r\n');
+    expect(bytesOf(fileAt(files, 'documents.ndjson'))).toHaveLength(0);
+    expect(bytesOf(fileAt(files, 'articles.json')).toString('utf8')).toBe('[]\n');
+  });
+
+  it('refuses rows it could not write deterministically or read back', () => {
+    const tables = fixtureTables();
+    expect(() => planRelease({ ...tables, documents: [...tables.documents, tables.documents[0]!] })).toThrow(
+      expect.objectContaining({ code: 'EXPORT_DUPLICATE_KEY', fault: 'data' }),
+    );
+    const orphan = { ...tables.documents[0]!, article_id: 'gone~00000000' };
+    expect(() => planRelease({ ...tables, documents: [...tables.documents, orphan] })).toThrow(
+      expect.objectContaining({ code: 'EXPORT_ORPHAN_ROW' }),
+    );
+    const person = { ...tables.people[0]!, titles: ['主任;委员'] };
+    expect(() => planRelease({ ...tables, people: [person] })).toThrow(
+      expect.objectContaining({ code: 'EXPORT_VALUE_UNWRITABLE' }),
+    );
+    const statistic = { ...tables.statistics[0]!, value: Number.NaN };
+    expect(() => planRelease({ ...tables, statistics: [statistic] })).toThrow(/not finite/);
+  });
+});
+
+/** The same tables with rows shuffled and each row's properties in another order. */
+function shuffleTables(tables: ReturnType<typeof fixtureTables>, seed: number) {
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const shuffle = <T>(items: T[]): T[] => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  };
+  const reorder = (row: object) => Object.fromEntries(shuffle(Object.entries(row)));
+  return Object.fromEntries(
+    tableNames.map((table) => [table, shuffle(tables[table] as object[]).map(reorder)]),
+  ) as typeof tables;
+}
