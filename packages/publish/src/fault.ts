@@ -1,0 +1,27 @@
+/**
+ * Steps of a publish at which a test can kill the process (`NEWSDATA_FAULT=<step>`), to show that a
+ * crash at any of them leaves the previous release current and complete.
+ */
+export const faultSteps = [
+  'after-lock',
+  'after-cache-write',
+  'after-staging-create',
+  'mid-staging-write',
+  'after-staging-write',
+  'after-manifest',
+  'after-rename',
+  'before-switch',
+  'after-temp-link',
+  'after-switch',
+  'mid-prune',
+  'after-prune',
+] as const;
+export type FaultStep = (typeof faultSteps)[number];
+
+/**
+ * Test-only fault hook: when the environment variable `NEWSDATA_FAULT` names this step, the process
+ * kills itself with SIGKILL (no cleanup, no exit handlers: the harshest crash there is).
+ */
+export function faultPoint(step: FaultStep): void {
+  if (process.env.NEWSDATA_FAULT === step) process.kill(process.pid, 'SIGKILL');
+}
