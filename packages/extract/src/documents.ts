@@ -1,0 +1,35 @@
+import type { ParsedArticle } from '@newsdata/parse';
+import { quotedRanges } from './text.js';
+
+/** A document cited in 《》 and how often the article cites it. */
+export interface DocumentMention {
+  title: string;
+  mentions: number;
+}
+
+/**
+ * Titles inside 《》 of a text in order, nested marks and quotes kept (《办好关系民心向背“小案”的工作指引》).
+ *
+ * @example
+ * findDocumentTitles('审议《市政协党组2025年度民主生活会方案》'); // ['市政协党组2025年度民主生活会方案']
+ */
+export function findDocumentTitles(text: string): string[] {
+  return quotedRanges(text)
+    .filter((r) => r.open === '《' && r.end - r.start > 2)
+    .map((r) => text.slice(r.start + 1, r.end - 1).trim())
+    .filter((t) => t.length > 0);
+}
+
+/**
+ * Every document an article cites in its paragraphs, in order of first mention, with mention counts.
+ *
+ * @example
+ * extractDocuments(article); // [{ title: '大连市湿地保护条例', mentions: 1 }]
+ */
+export function extractDocuments(article: ParsedArticle): DocumentMention[] {
+  const counts = new Map<string, number>();
+  for (const paragraph of article.paragraphs) {
+    for (const title of findDocumentTitles(paragraph.text)) counts.set(title, (counts.get(title) ?? 0) + 1);
+  }
+  return [...counts].map(([title, mentions]) => ({ title, mentions }));
+}

@@ -1,0 +1,549 @@
+import { CHINESE_NUMERAL_CHARS, parseChineseNumber, toHalfWidthDigits } from './numbers.js';
+import { quotedRanges, type Range, sentenceAt } from './text.js';
+
+/** A quantity found in a paragraph's text. Indexes are 0-based UTF-16 positions in that text. */
+export interface StatisticMatch {
+  /** The number in base units (万/亿 applied; percent as a number of percent). */
+  value: number;
+  /** Measure word or sign (件, 人次, 元, %). */
+  unit: string;
+  /** What is counted, or null when the sentence does not say. */
+  label: string | null;
+  approximate: boolean;
+  /** The qualifier as written (余, 近, 上百), or null. */
+  qualifier: string | null;
+  /** The year the sentence ties the value to (…2023年的10家…), or null. */
+  year: number | null;
+  /** The exact span of the text, qualifiers included. */
+  text: string;
+  /** Where `text` starts in the paragraph. */
+  index: number;
+  sentence: string;
+}
+
+/** Options of {@link extractStatistics}. */
+export interface StatisticOptions {
+  /** Extra measure words to accept, beyond the built-in list. */
+  units?: readonly string[];
+}
+
+const UNITS = [
+  '个百分点',
+  '百分点',
+  '平方公里',
+  '平方米',
+  '立方米',
+  '千瓦时',
+  '人次',
+  '篇次',
+  '场次',
+  '架次',
+  '车次',
+  '户次',
+  '件次',
+  '公里',
+  '千米',
+  '公顷',
+  '千克',
+  '公斤',
+  '千瓦',
+  '个月',
+  '小时',
+  '分钟',
+  '元',
+  '件',
+  '次',
+  '家',
+  '个',
+  '项',
+  '名',
+  '场',
+  '条',
+  '种',
+  '篇',
+  '吨',
+  '人',
+  '位',
+  '辆',
+  '台',
+  '套',
+  '座',
+  '所',
+  '户',
+  '批',
+  '起',
+  '宗',
+  '笔',
+  '份',
+  '本',
+  '部',
+  '册',
+  '处',
+  '只',
+  '头',
+  '株',
+  '棵',
+  '亩',
+  '米',
+  '天',
+  '倍',
+  '岁',
+  '张',
+  '艘',
+  '间',
+  '栋',
+  '例',
+  '支',
+  '列',
+  '所',
+  '届',
+];
+/** Units that are not counts of the thing: a 24小时 service is a name, not a quantity. */
+const DURATIONS = new Set(['小时', '天', '分钟', '个月']);
+/** Words that start with a unit character but are not a unit (75周年, 三部门, 十条例). */
+const NOT_UNIT_WORDS = [
+  '周年',
+  '部门',
+  '条例',
+  '名单',
+  '人民',
+  '次方',
+  '处理',
+  '场所',
+  '家庭',
+  '台湾',
+  '批准',
+  '起草',
+  '份额',
+  '户籍',
+  '只有',
+  '头部',
+  '位于',
+  '本级',
+  '所有',
+  '届时',
+  '名称',
+  '项目',
+  '天然',
+  '部分',
+];
+/** Set phrases with numerals that count nothing. */
+const IDIOMS = [
+  '三番五次',
+  '千家万户',
+  '千方百计',
+  '一五一十',
+  '三三两两',
+  '万无一失',
+  '十全十美',
+  '九牛一毛',
+  '五湖四海',
+  '接二连三',
+  '成千上万',
+  '成百上千',
+  '七上八下',
+  '一举两得',
+  '三令五申',
+  '四面八方',
+  '五花八门',
+  '一年四季',
+  '千千万万',
+];
+/** Verbs and markers that end a label: what follows them is the counted thing. */
+const VERBS = [
+  '提出',
+  '受理',
+  '办理',
+  '完成',
+  '组织',
+  '召开',
+  '开展',
+  '引入',
+  '引进',
+  '发布',
+  '公布',
+  '实现',
+  '达到',
+  '新增',
+  '增加',
+  '增长',
+  '减少',
+  '下降',
+  '上升',
+  '提高',
+  '降低',
+  '突破',
+  '举办',
+  '推出',
+  '建成',
+  '投入',
+  '投资',
+  '接待',
+  '审结',
+  '办结',
+  '执结',
+  '收到',
+  '接到',
+  '签约',
+  '选派',
+  '讲授',
+  '颁发',
+  '申报',
+  '整合',
+  '缩减',
+  '扩大',
+  '进行',
+  '获评',
+  '获得',
+  '评为',
+  '帮助',
+  '培训',
+  '报道',
+  '抽调',
+  '累计',
+  '共计',
+  '合计',
+  '总计',
+  '全年共',
+  '共有',
+  '共设',
+  '设有',
+  '共',
+  '达',
+  '为',
+  '是',
+  '有',
+  '约',
+  '涉及',
+  '覆盖',
+  '惠及',
+  '参与',
+  '参加',
+  '吸引',
+  '带动',
+  '支持',
+  '解决',
+  '处置',
+  '挽回',
+  '追回',
+  '查处',
+  '化解',
+  '调解',
+  '救助',
+  '资助',
+  '发放',
+  '拨付',
+  '安排',
+  '建设',
+  '改造',
+  '修复',
+  '种植',
+  '植树',
+  '设立',
+  '确保',
+  '开通',
+  '新开通',
+  '培育',
+  '新建',
+  '占',
+  '设',
+  '签约',
+];
+const VERB_SET = new Set(VERBS);
+const VERBS_BY_LENGTH = [...VERBS].sort((a, b) => b.length - a.length);
+/** Characters that end a label read after the unit. */
+const AFTER_STOPS = new Set([
+  '和',
+  '与',
+  '及',
+  '或',
+  '等',
+  '被',
+  '获',
+  '将',
+  '已',
+  '均',
+  '在',
+  '从',
+  '向',
+  '对',
+  '到',
+  '驻',
+  '受',
+  '里',
+  '内',
+  '以',
+  '也',
+  '都',
+  '就',
+  '共',
+]);
+const BOUNDARY = /[\s,,。;;::、!!??()()[\]【】…—·0-9A-Za-z%]/;
+const PREFIX_QUALIFIERS = ['超过', '将近', '接近', '大约', '不足', '不到', '近', '约', '超', '逾'];
+const POST_QUALIFIERS = ['左右', '以上', '上下'];
+const VAGUE: Record<string, string> = { 上: '上', 数: '数', 几: '几' };
+const CHANGE =
+  /(?:由|从)[^,,。;;]*?(?:增加|增长|提高|提升|上升|下降|减少|缩减|降低|扩大|降至|升至|变为|发展)(?:到|至|为)?/gu;
+
+const CN = `[${CHINESE_NUMERAL_CHARS}]`;
+const ARABIC = '[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?';
+
+function buildPattern(units: readonly string[]): RegExp {
+  const sorted = [...new Set(units)].sort((a, b) => b.length - a.length);
+  const unitAlt = sorted.map((u) => u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(
+    `(?<pct>百分之(?:${ARABIC}|${CN}+(?:点[零〇一二三四五六七八九]+)?))` +
+      `|(?<frac>${CN}+分之${CN}+)` +
+      `|(?<num>${ARABIC}|${CN}+)(?<suf>余|多|来)?(?<scale>千万|百万|万|亿)?(?<suf2>余|多)?(?<unit>%|％|${unitAlt})`,
+    'gu',
+  );
+}
+
+const defaultPattern = buildPattern(UNITS);
+
+function inRanges(ranges: Range[], start: number, end: number): Range | undefined {
+  return ranges.find((r) => r.start < end && start < r.end);
+}
+
+function isCjk(c: string | undefined): boolean {
+  return c !== undefined && /\p{Script=Han}/u.test(c);
+}
+
+function stripMarks(s: string): string {
+  return s.replace(/[“”‘’「」『』《》〈〉"']/g, '');
+}
+
+/** The counted thing written after the unit: 92个专窗窗口 → 专窗窗口. */
+function labelAfter(text: string, from: number): string | null {
+  let i = from;
+  let run = '';
+  while (i < text.length && run.length < 16) {
+    const c = text[i]!;
+    if (/[“”‘’「」]/.test(c)) {
+      i++;
+      continue;
+    }
+    if (!isCjk(c) || BOUNDARY.test(c)) break;
+    const rest = text.slice(i);
+    if (run.length >= 1 && AFTER_STOPS.has(c)) break;
+    if (run.length >= 2 && VERBS_BY_LENGTH.some((v) => v.length >= 2 && rest.startsWith(v))) break;
+    run += c;
+    i++;
+  }
+  if (run.length < 2) return null;
+  if (VERBS_BY_LENGTH.some((v) => run.startsWith(v)) || run.startsWith('的')) return null;
+  const de = run.lastIndexOf('的');
+  if (de >= 0) run = run.slice(de + 1);
+  return run.length >= 1 ? run : null;
+}
+
+/** The text before a number back to a clause boundary, with quotes dropped. */
+function runBefore(text: string, to: number): string {
+  let i = to;
+  let run = '';
+  while (i > 0 && run.length < 20) {
+    const c = text[i - 1]!;
+    if (/[“”‘’「」]/.test(c)) {
+      i--;
+      continue;
+    }
+    if (!isCjk(c) || BOUNDARY.test(c) || c === '等') break;
+    run = c + run;
+    i--;
+  }
+  // 2024年全市… : the year belongs to the date, not to the label.
+  if (/^[年月日号]/.test(run) && /[0-9]/.test(text[i - 1] ?? '')) run = run.replace(/^[年月日号]度?/, '');
+  return run;
+}
+
+/** Words that end a run before a number and only link it to the value (收入完成856亿元, 提高到45%). */
+const LINKING_VERBS =
+  /(?:完成|达到了?|达|为|是|有|提高到|提高至|增加到|增加至|增长到|下降到|降至|降到|升至|缩短|缩短到|减少|不低于|不少于|不超过|不足|超过|约|共计|累计|合计|总计|实现|突破|占)$/u;
+
+/**
+ * The counted thing written before the number: 受理公益诉讼案件线索920件 → 公益诉讼案件线索.
+ * Verbs are looked for at word boundaries only (Intl.Segmenter), so 共 in 一般公共预算 is no verb.
+ */
+function labelBefore(text: string, to: number): string | null {
+  let run = runBefore(text, to).replace(/的$/, '');
+  for (let m = LINKING_VERBS.exec(run); m && run.length - m[0].length >= 3; m = LINKING_VERBS.exec(run)) {
+    run = run.slice(0, run.length - m[0].length);
+  }
+  if (run.length === 0) return null;
+  const words = [...segmenter.segment(run)].map((w) => w.segment);
+  let cut = -1;
+  let closing = -1;
+  let at = 0;
+  words.forEach((word, k) => {
+    at += word.length;
+    if (!VERB_SET.has(word)) return;
+    if (run.length - at >= 2) cut = k;
+    else if (k === words.length - 1 && word.length >= 2) closing = k;
+  });
+  // 受理公益诉讼案件线索 → 公益诉讼案件线索; a run that ends in its verb keeps it (授课培训).
+  if (cut >= 0) run = words.slice(cut + 1).join('');
+  else if (closing >= 0) {
+    const previous = words[closing - 1] ?? '';
+    run = words.slice(Math.max(0, closing - (previous.length >= 2 ? 1 : 2))).join('');
+  }
+  run = run.replace(/^(?:全年|全市|其中|同时|此外|累计|共)/, '');
+  return run.length >= 2 ? run : null;
+}
+
+const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+
+/** Head noun of a change sentence's subject: 全市企事业单位假期托管班 → 托管班. */
+function headNoun(subject: string): string | null {
+  const words = [...segmenter.segment(subject)].map((s) => s.segment);
+  let head = '';
+  while (words.length > 0 && head.length < 3) head = words.pop()! + head;
+  return head.length >= 2 ? head : null;
+}
+
+function changeRanges(
+  sentenceText: string,
+  offset: number,
+  text: string,
+): (Range & { subject: string | null })[] {
+  const out: (Range & { subject: string | null })[] = [];
+  for (const m of sentenceText.matchAll(CHANGE)) {
+    const start = offset + m.index;
+    // The change clause runs to the end of its clause; the values sit inside it.
+    let end = start + m[0].length;
+    while (end < text.length && !/[,,。;;]/.test(text[end]!)) end++;
+    const subject = runBefore(text, start);
+    out.push({ start, end, subject: subject ? headNoun(subject) : null });
+  }
+  return out;
+}
+
+function yearBefore(text: string, at: number): number | null {
+  const m = /([12][0-9]{3})年(?:的|底|末|初)?$/.exec(text.slice(Math.max(0, at - 8), at));
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Finds the quantities a paragraph reports: numbers with a measure word or sign, their label,
+ * qualifier and year. Years, dates, ordinals (第…), session numbers (十三届九次), anniversaries,
+ * numbers inside short quotes and names, codes and phone numbers are not quantities.
+ *
+ * @example
+ * extractStatistics('全年共提出提案508件,立案433件。').map((s) => [s.label, s.value, s.unit]);
+ * // [['提案', 508, '件'], ['立案', 433, '件']]
+ * extractStatistics('实现营业收入3365万元')[0]; // { value: 33650000, unit: '元', text: '3365万元', … }
+ */
+export function extractStatistics(text: string, options: StatisticOptions = {}): StatisticMatch[] {
+  const pattern = options.units?.length
+    ? buildPattern([...UNITS, ...options.units])
+    : new RegExp(defaultPattern);
+  const quotes = quotedRanges(text).filter((r) => r.open === '《' || r.end - r.start <= 22);
+  const idioms: Range[] = [];
+  for (const idiom of IDIOMS) {
+    for (let at = text.indexOf(idiom); at >= 0; at = text.indexOf(idiom, at + 1)) {
+      idioms.push({ start: at, end: at + idiom.length });
+    }
+  }
+  const found: (StatisticMatch & { end: number; hasAfterLabel: boolean })[] = [];
+  for (const m of text.matchAll(pattern)) {
+    const g = m.groups!;
+    let start = m.index;
+    let end = start + m[0].length;
+    const before = text[start - 1];
+    if (inRanges(quotes, start, end) || inRanges(idioms, start, end)) continue;
+    if (before === '第' || before === '届' || before === '序' || (before && /[A-Za-z·\-/#_.:]/.test(before)))
+      continue;
+    const after = text.slice(end);
+    let unit: string;
+    let value: number | null;
+    let qualifier: string | null = null;
+    if (g.pct) {
+      unit = '%';
+      value = parseChineseNumber(g.pct);
+    } else if (g.frac) {
+      unit = '%';
+      const v = parseChineseNumber(g.frac);
+      value = v === null ? null : Number((v * 100).toFixed(4));
+    } else {
+      unit = g.unit === '％' ? '%' : g.unit!;
+      const num = toHalfWidthDigits(g.num!);
+      if (NOT_UNIT_WORDS.some((w) => (unit + after).startsWith(w))) continue;
+      if (unit === '届') continue;
+      const isChinese = !/[0-9]/.test(num);
+      if (!isChinese && /^0[0-9]/.test(num)) continue;
+      if (!isChinese && num.replace(/\D/g, '').length >= 7 && !g.scale) continue;
+      if (/[0-9A-Za-z]/.test(text[start - 1] ?? '') || /^[A-Za-z]/.test(after)) continue;
+      if (/(?:电话|热线|编号|代码|邮编|号码|编码|代号)$/.test(text.slice(Math.max(0, start - 4), start)))
+        continue;
+      const vague = VAGUE[before ?? ''];
+      if (isChinese) {
+        if (vague && /^[十百千万亿]$/.test(num)) {
+          start -= 1;
+          qualifier = vague + num;
+        } else if (num === '一' || (/^[百千万亿]$/.test(num) && !(g.suf ?? g.suf2))) {
+          continue;
+        }
+        if (after.startsWith(g.unit!.slice(-1)) && g.unit!.length === 1) continue; // 一件件, 一个个
+      }
+      if (DURATIONS.has(unit) && isCjk(after[0]) && !/^[内以之后前左右的]/.test(after)) continue;
+      value = parseChineseNumber(num + (g.scale ?? ''));
+      const suffix = g.suf ?? g.suf2;
+      if (suffix) qualifier = qualifier ?? suffix;
+    }
+    if (value === null) continue;
+    if (!qualifier) {
+      const prefix = PREFIX_QUALIFIERS.find((q) => text.slice(start - q.length, start) === q);
+      if (prefix) {
+        qualifier = prefix;
+        start -= prefix.length;
+      }
+    }
+    const post = POST_QUALIFIERS.find((q) => after.startsWith(q));
+    if (post) {
+      qualifier = qualifier ?? post;
+      end += post.length;
+    }
+    const year = yearBefore(text, start);
+    const labelFrom =
+      start -
+      (year === null ? 0 : (/([12][0-9]{3})年(?:的|底|末|初)?$/.exec(text.slice(0, start))?.[0].length ?? 0));
+    const after2 = labelAfter(text, end);
+    const label = after2 ?? labelBefore(text, labelFrom);
+    found.push({
+      value,
+      unit,
+      label: label ? stripMarks(label) : null,
+      approximate: qualifier !== null,
+      qualifier,
+      year,
+      text: text.slice(start, end),
+      index: start,
+      sentence: sentenceAt(text, start),
+      end,
+      hasAfterLabel: after2 !== null,
+    });
+  }
+  // Coordinated quantities share the noun that follows the last one: 23项60条务实举措.
+  for (let k = found.length - 2; k >= 0; k--) {
+    const cur = found[k]!;
+    const next = found[k + 1]!;
+    if (!cur.hasAfterLabel && next.index === cur.end && next.label) {
+      cur.label = next.label;
+      cur.hasAfterLabel = next.hasAfterLabel;
+    }
+  }
+  // In a change sentence (由2023年的10家增加至2024年的91家) the values count the subject.
+  const seenSentences = new Map<number, (Range & { subject: string | null })[]>();
+  for (const s of found) {
+    if (s.hasAfterLabel) continue;
+    const sentenceStart = text.indexOf(s.sentence);
+    if (sentenceStart < 0) continue;
+    let changes = seenSentences.get(sentenceStart);
+    if (!changes) {
+      changes = changeRanges(s.sentence, sentenceStart, text);
+      seenSentences.set(sentenceStart, changes);
+    }
+    const change = changes.find((c) => c.start <= s.index && s.index < c.end);
+    if (change?.subject) s.label = change.subject;
+  }
+  return found.map(({ end: _end, hasAfterLabel: _h, ...rest }) => rest);
+}

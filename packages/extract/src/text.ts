@@ -1,0 +1,89 @@
+import type { ParsedParagraph } from '@newsdata/parse';
+
+/** A half-open range [start, end) of UTF-16 indexes. */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+const OPENERS: Record<string, string> = {
+  '“': '”',
+  '‘': '’',
+  '「': '」',
+  '『': '』',
+  '《': '》',
+  '〈': '〉',
+};
+
+/**
+ * Ranges enclosed by quotation or title marks (outermost pairs only). An opener with no closer in
+ * the text encloses nothing: a cut quote must not swallow the rest of a paragraph.
+ */
+export function quotedRanges(text: string): (Range & { open: string })[] {
+  const out: (Range & { open: string })[] = [];
+  const stack: { open: string; at: number }[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c in OPENERS) {
+      stack.push({ open: c, at: i });
+      continue;
+    }
+    const top = stack.findLastIndex((s) => OPENERS[s.open] === c);
+    if (top >= 0) {
+      const opened = stack[top]!;
+      stack.length = top;
+      if (stack.length === 0) out.push({ open: opened.open, start: opened.at, end: i + 1 });
+    }
+  }
+  return out;
+}
+
+const TERMINATORS = new Set(['。', '!', '?', '!', '?', ';', ';']);
+const CLOSERS = new Set(['”', '’', '」', '』', ')', ')']);
+
+/** The sentence around `index`: from after the previous terminator to the next one (inclusive). */
+export function sentenceAt(text: string, index: number): string {
+  let start = index;
+  while (start > 0 && !TERMINATORS.has(text[start - 1]!)) start--;
+  while (start < index && CLOSERS.has(text[start]!)) start++;
+  let end = index;
+  while (end < text.length && !TERMINATORS.has(text[end]!)) end++;
+  if (end < text.length) end++;
+  while (end < text.length && CLOSERS.has(text[end]!)) end++;
+  return text.slice(start, end).trim();
+}
+
+/** Number of Unicode code points in a string. */
+export function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/**
+ * Source line and column (1-based, code points) of the character at `index` of a paragraph's text,
+ * from the paragraph's spans.
+ */
+export function positionIn(paragraph: ParsedParagraph, index: number): { line: number; column: number } {
+  let span = paragraph.spans[0];
+  for (const s of paragraph.spans) {
+    if (s.at <= index) span = s;
+    else break;
+  }
+  if (!span) return { line: 1, column: index + 1 };
+  return { line: span.line, column: span.column + codePoints(paragraph.text.slice(span.at, index)) };
+}
+
+/** Ascending line numbers as compressed ranges: [9, 13, 14, 15] → ['9', '13-15']. */
+export function compressLines(lines: Iterable<number>): string[] {
+  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  const out: string[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out;
+}
