@@ -1,3 +1,4 @@
+export { type ChildResult, run, runNode } from './child.js';
 export {
   type CorpusEncoding,
   type CorpusOptions,
@@ -14,3 +15,8 @@ export {
   splitBlocks,
   writeCorpus,
 } from './corpus.js';
+export { describeMachine, type Machine } from './machine.js';
+export { parseWrk, type WrkResult } from './peers.js';
+export { type CpuProfile, type ProfileEntry, topSelfTime } from './profile.js';
+export { formatMarkdown, formatTable, type ResultRow, type Target } from './report.js';
+export { rate, type Summary, summarize, timeRuns } from './stats.js';
