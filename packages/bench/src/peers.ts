@@ -141,9 +141,9 @@ export async function wrk(
   return parseWrk(result.stdout);
 }
 
-/** Miller converting one NDJSON file to CSV (`mlr --inidjson --ocsv cat`), output into `outFile`. */
+/** Miller converting one NDJSON file to CSV (`mlr --ijsonl --ocsv cat`; Debian's Miller 6.6 has no `--inidjson`), output into `outFile`. */
 export async function millerToCsv(inFile: string, outFile: string): Promise<number> {
-  const result = await run('mlr', ['--inidjson', '--ocsv', 'cat', inFile], { stdoutFile: outFile });
+  const result = await run('mlr', ['--ijsonl', '--ocsv', 'cat', inFile], { stdoutFile: outFile });
   if (result.code !== 0) throw new Error(`mlr exited with ${result.code}: ${result.stderr}`);
   return result.seconds;
 }

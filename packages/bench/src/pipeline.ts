@@ -22,7 +22,7 @@ export interface Stages {
   parsePage?: (bytes: Uint8Array, options: { file: string }) => ParsedLike;
   toRecords?: (
     page: ParsedLike,
-    options: { source_id: string; meta: SourceMeta; date: string | null },
+    source: { source_id: string; meta: SourceMeta | null; date?: string | null },
   ) => Tables;
   validateRelease?: (input: { tables: Tables; sources: SourceContext[] }) => ValidationReport;
   /** Reads only each file's `path` and `chunks()` (a `ReleaseFile` of @newsdata/export). */
@@ -79,7 +79,11 @@ export function extractAll(
 ): Tables {
   const all = emptyTables();
   pages.forEach((page, index) => {
-    const tables = stages.toRecords(parsed[index]!, { source_id: page.sourceId, meta: {}, date: page.date });
+    const tables = stages.toRecords(parsed[index]!, {
+      source_id: page.sourceId,
+      meta: null,
+      date: page.date,
+    });
     for (const table of tableNames) {
       const into = all[table] as object[];
       for (const row of tables[table]) into.push(row);

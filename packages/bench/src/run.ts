@@ -441,7 +441,7 @@ try {
       unit: 'MB/s',
     });
     if (millerRate) {
-      add({ section: PEER, measure: 'Miller: mlr --inidjson --ocsv cat', value: millerRate, unit: 'MB/s' });
+      add({ section: PEER, measure: 'Miller: mlr --ijsonl --ocsv cat', value: millerRate, unit: 'MB/s' });
     } else notAvailable(PEER, 'Miller', 'mlr is not installed (Debian package miller)');
   }
 
@@ -599,7 +599,7 @@ try {
     'Stages in-process run one after another on the whole corpus held in memory (parse → extract → validate → export); each is timed alone, after one warm-up run.',
     'End to end is `node apps/publisher/dist/cli.js publish --source <corpus> --out <empty dir>` in a child process, Node start-up included; peak RSS is the child’s `process.resourceUsage().maxRSS` at exit.',
     'nginx runs one worker process (the download server is one Node process), sendfile and etags on, access log off; both servers are asked for the same file under `/releases/<id>/`, and each 304 request carries that server’s own ETag.',
-    'Miller reads each NDJSON file in its own process and writes CSV to a file; “Miller’s job” for ours is the same: read the NDJSON file, parse it, write CSV with the export package’s `csvChunks`.',
+    'Miller reads each NDJSON file in its own process and writes CSV to a file; “Miller’s job” for ours is the same: read the NDJSON file, parse it, write CSV with the export package’s `csvChunks`. Debian’s Miller 6.6 has no `--inidjson`: its JSON Lines reader is `--ijsonl`. Miller flattens list values (`source_lines`) into numbered columns and starts a new header block when the columns change; ours joins lists with `;`.',
   );
   process.stdout.write(`\n${formatTable(rows)}\n\n${command} · ${corpusText} · ${Math.round(seconds)} s\n`);
   if (writeTo) {
