@@ -56,6 +56,12 @@ export interface ParseWarning {
   message: string;
   line: number;
   column: number;
+  /**
+   * The source lines this warning holds: lines that are in no article and not in the noise list
+   * (an orphan block, a headline without text). Empty or absent for advisory warnings such as
+   * `unresolved-cut`, whose line stays in its article.
+   */
+  lines?: number[];
 }
 
 /** A layout repair the parser made, recorded so that it can be checked. */

@@ -1,0 +1,672 @@
+import { dataError } from '@newsdata/errors';
+import { type Credits, datelineAt, type LeadByline, parseBylineLine, parseLeadByline } from './byline.js';
+import { decodeSource, normalizeLineEnds, rejectEmpty } from './decode.js';
+import {
+  codePointLength,
+  codePointsBetween,
+  fold,
+  isTerminated,
+  skipSpaces,
+  startsMidSentence,
+  trimBounds,
+} from './text.js';
+import type {
+  Encoding,
+  ParsedArticle,
+  ParsedPage,
+  ParsedParagraph,
+  ParseWarning,
+  RepairDecision,
+  SourceSpan,
+} from './types.js';
+import { scoreVocabulary, Vocabulary } from './vocabulary.js';
+
+/** Options of `parsePage`. */
+export interface ParseOptions {
+  /** Name of the source, for error messages. */
+  file?: string;
+}
+
+type Kind = 'noise' | 'marker' | 'byline' | 'heading' | 'loose' | 'para';
+type MarkerKind = 'down' | 'up' | 'end';
+
+/** One non-blank line and what it looks like on its own. Indexes are into the source line. */
+interface Unit {
+  n: number;
+  start: number;
+  end: number;
+  block: number;
+  kind: Kind;
+  /** The folded line from `start` (its first 160 units at most): index k is source index start + k. */
+  folded: string;
+  marker?: MarkerKind;
+  credits?: Credits;
+  lead?: LeadByline | null;
+}
+
+interface Piece {
+  line: number;
+  start: number;
+  end: number;
+}
+
+interface Para {
+  pieces: Piece[];
+  section: string | null;
+  /** The paragraph ends without closing punctuation: a column break cut it. */
+  open: boolean;
+  /** Cut and marked 下转: its rest is on another page, or after a jump line. */
+  deferred: boolean;
+}
+
+interface Art {
+  order: number;
+  title: string;
+  subtitle: string | null;
+  credits: Credits | null;
+  dateline: string | null;
+  /** The next paragraph is the lead: look for a dateline (`dates`: a calendar date counts too). */
+  expectDateline: 'relative' | 'dates' | null;
+  sections: string[];
+  section: string | null;
+  paras: Para[];
+  lines: number[];
+  vocabulary: Vocabulary;
+}
+
+interface Repair {
+  kind: RepairDecision['kind'];
+  art: Art;
+  line: number;
+  reason: (seq: (art: Art) => number) => string;
+}
+
+const MAX_HEADING = 40;
+/** How many recent articles may own a cut paragraph that a later block completes. */
+const WINDOW = 16;
+/** QR-code captions: 扫描二维码 / 关注… / 下载客户端. */
+const QR = /二维码|扫码|扫一扫/;
+const EDITOR = /^(?:责任编辑|责编|本版编辑|编辑|美编|校对|版式设计|版式|组版|制图|审校|终审)\s*:/;
+const MARKER_LINE = /^\((下转|转|上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$|^\((完|全文完)\)$/;
+const MARKER_TAIL = /\((?:下转|转)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$/;
+const MARKER_HEAD = /^\((?:上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/;
+const DASH = /\s*(?:[—―]{2}|--)\s*/;
+
+/** Read the bytes (or take the text) of a page. */
+function textOf(input: Uint8Array | string, file: string | undefined): { text: string; encoding: Encoding } {
+  if (typeof input !== 'string') return decodeSource(input, file);
+  const wellFormed = (input as string & { isWellFormed?: () => boolean }).isWellFormed?.() ?? true;
+  if (!wellFormed) {
+    const bad = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(input)!;
+    throw dataError(
+      'SOURCE_NOT_DECODABLE',
+      `${file ?? 'The source'} holds a lone UTF-16 surrogate at index ${bad.index}: it is not Unicode text. ` +
+        'Decode the page from its bytes instead (parsePage accepts a Uint8Array).',
+      { ...(file === undefined ? {} : { file }), offset: bad.index },
+    );
+  }
+  const bom = input.charCodeAt(0) === 0xfeff;
+  const text = normalizeLineEnds(bom ? input.slice(1) : input);
+  if (/[\u0000-\u0008\u000B\u000E-\u001F\u007F]/.test(text)) {
+    // Reuse the byte check for the message and offset.
+    decodeSource(new TextEncoder().encode(text), file);
+  }
+  rejectEmpty(text, file);
+  return { text, encoding: bom ? 'utf-8-bom' : 'utf-8' };
+}
+
+/** Heading-like: short, without sentence punctuation. `loose` allows commas and !?… (a headline only with a byline after it). */
+function headingKind(folded: string): 'heading' | 'loose' | null {
+  if (folded.length > 2 * MAX_HEADING + 20) return null;
+  const dash = folded.search(DASH);
+  const title = dash > 0 ? folded.slice(0, dash) : folded;
+  if (codePointLength(title) > MAX_HEADING) return null;
+  if (/[。;]/.test(folded) || /[,、:]$/.test(folded)) return null;
+  if (!/[\u4e00-\u9fffA-Za-z]/.test(title)) return null;
+  return /[,!?…]/.test(folded) ? 'loose' : 'heading';
+}
+
+/** Split the page into units: one per non-blank line, classified on its own (and its block, for captions). */
+function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit[] {
+  const units: Unit[] = [];
+  let block = 0;
+  let blockStart = 0;
+  let blockHasQr = false;
+  let blockShort = true;
+  const closeBlock = () => {
+    if (blockHasQr && blockShort) {
+      for (let k = blockStart; k < units.length; k++) units[k]!.kind = 'noise';
+    }
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const [start, end] = trimBounds(line);
+    if (start === end) {
+      if (units.length > blockStart) closeBlock();
+      block++;
+      blockStart = units.length;
+      blockHasQr = false;
+      blockShort = true;
+      continue;
+    }
+    const folded = fold(line.slice(start, Math.min(end, start + 160)));
+    const short = end - start <= 30;
+    if (!short) blockShort = false;
+    else if (QR.test(folded)) blockHasQr = true;
+    const unit: Unit = { n: i + 1, start, end, block, kind: 'para', folded };
+    if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
+    else if (end - start <= 24) {
+      const marker = MARKER_LINE.exec(folded.replace(/\s+/g, ''));
+      if (marker) {
+        unit.kind = 'marker';
+        unit.marker = marker[2] ? 'end' : marker[1]!.includes('接') ? 'up' : 'down';
+      }
+    }
+    if (unit.kind === 'para' && end - start <= 2 * MAX_HEADING + 20) {
+      const credits = parseBylineLine(folded);
+      if (credits) {
+        unit.kind = 'byline';
+        unit.credits = credits;
+      } else {
+        const kind = headingKind(folded);
+        if (kind) unit.kind = kind;
+      }
+    }
+    if (unit.kind === 'para') {
+      const head = MARKER_HEAD.exec(folded);
+      unit.lead = parseLeadByline(folded, head ? skipSpaces(folded, head[0].length, folded.length) : 0);
+    }
+    units.push(unit);
+  }
+  closeBlock();
+  for (const unit of units) {
+    if (unit.kind === 'noise')
+      noise.push({ line: unit.n, text: lines[unit.n - 1]!.slice(unit.start, unit.end) });
+  }
+  return units.filter((unit) => unit.kind !== 'noise');
+}
+
+/** The key a jump line repeats: the folded headline without spaces or continuation markers. */
+function keyOf(folded: string): string {
+  return folded
+    .replace(/\((?:下转|转|上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/g, '')
+    .replace(/\s+/g, '');
+}
+
+function quote(text: string, fromEnd: boolean): string {
+  const chars = [...text];
+  if (chars.length <= 12) return `“${text}”`;
+  return fromEnd ? `“…${chars.slice(-12).join('')}”` : `“${chars.slice(0, 12).join('')}…”`;
+}
+
+/**
+ * Rebuild the articles of one newspaper page from its bytes (UTF-8, UTF-8 with BOM, GB18030) or text.
+ * Pure: no I/O, the same input gives the same output.
+ *
+ * Blocks are classified as noise, headline, subtitle, byline, section heading or paragraph by
+ * general features (length, punctuation, position, what follows). Layout damage is repaired: cut
+ * paragraphs are joined, jump lines and 下转/上接 markers continue their article, interleaved
+ * continuation blocks go to the article whose cut paragraph they complete (grammar of the cut plus
+ * shared character bigrams). Every non-blank line ends in exactly one article, the noise list, or a
+ * warning.
+ *
+ * @example
+ * const page = parsePage('市政协召开党组会议\n\n本报讯(记者石朕)昨日,市政协召开党组会议。\n');
+ * page.articles[0].title     // '市政协召开党组会议'
+ * page.articles[0].reporters // ['石朕']
+ * page.articles[0].dateline  // '昨日'
+ * page.articles[0].paragraphs[0].text // '昨日,市政协召开党组会议。'
+ * @throws NewsDataError (fault `data`) `SOURCE_NOT_DECODABLE`, `SOURCE_BINARY` or `SOURCE_EMPTY`: see `decodeSource`.
+ */
+export function parsePage(input: Uint8Array | string, options: ParseOptions = {}): ParsedPage {
+  const { text, encoding } = textOf(input, options.file);
+  const lines = text.split('\n');
+  const lineStarts: number[] = new Array(lines.length);
+  for (let n = 0, at = 0; n < lines.length; n++) {
+    lineStarts[n] = at;
+    at += lines[n]!.length + 1;
+  }
+  const noise: { line: number; text: string }[] = [];
+  const units = unitsOf(lines, noise);
+
+  const arts: Art[] = [];
+  const warnings: ParseWarning[] = [];
+  const repairs: Repair[] = [];
+  const jumpKeys = new Map<string, Art>();
+  let cur: Art | null = null;
+  let last: {
+    kind: 'para' | 'jump' | 'head' | 'section' | 'byline' | 'up' | 'other';
+    art: Art | null;
+    block: number;
+  } = { kind: 'other', art: null, block: -1 };
+  let pendingUp: Unit[] = [];
+
+  const src = (unit: Unit, from: number, to: number) => lines[unit.n - 1]!.slice(from, to);
+  const columnOf = (line: number, index: number) => codePointsBetween(lines[line - 1]!, 0, index) + 1;
+  const hold = (unit: Unit, code: string, message: string) => {
+    warnings.push({ code, message, line: unit.n, column: columnOf(unit.n, unit.start), lines: [unit.n] });
+  };
+  const orphan = (unit: Unit, why: string) =>
+    hold(unit, 'orphan-block', `Line ${unit.n} ${why}; it is kept here so that no line is lost.`);
+  const flushPendingUp = (art: Art | null) => {
+    for (const marker of pendingUp) {
+      if (art) {
+        art.lines.push(marker.n);
+        repairs.push({
+          kind: 'continuation-marker',
+          art,
+          line: marker.n,
+          reason: (seq) =>
+            `上接 marker on line ${marker.n}: the text after it continues article ${seq(art)}.`,
+        });
+      } else orphan(marker, 'is a 上接 marker, but no headline follows it on this page');
+    }
+    pendingUp = [];
+  };
+  const lastPara = (art: Art) => art.paras[art.paras.length - 1];
+  const openCut = (art: Art) => {
+    const para = lastPara(art);
+    return para?.open === true && !para.deferred;
+  };
+  const unresolved = (art: Art, para: Para) => {
+    const piece = para.pieces[para.pieces.length - 1]!;
+    const tail = lines[piece.line - 1]!.slice(piece.start, piece.end);
+    warnings.push({
+      code: 'unresolved-cut',
+      message: `The paragraph ending ${quote(tail, true)} on line ${piece.line} (article “${art.title}”) ends without closing punctuation and no block on the page completes it; it is published as printed.`,
+      line: piece.line,
+      column: columnOf(piece.line, piece.end - 1),
+      lines: [],
+    });
+  };
+
+  /** Add a piece to the article: a new paragraph, or the rest of its cut last paragraph. */
+  const addPiece = (art: Art, unit: Unit, start: number, end: number, join: boolean) => {
+    art.lines.push(unit.n);
+    if (start >= end) return;
+    const piece = { line: unit.n, start, end };
+    const body = src(unit, start, end);
+    art.vocabulary.add(body);
+    let para = lastPara(art);
+    if (join && para) para.pieces.push(piece);
+    else {
+      if (para?.open) unresolved(art, para);
+      para = { pieces: [piece], section: art.section, open: false, deferred: false };
+      art.paras.push(para);
+    }
+    para.open = !isTerminated(body);
+    para.deferred = false;
+  };
+
+  /** Choose among articles whose last paragraph is cut which one `unit` completes. */
+  const choose = (unit: Unit, start: number, end: number, candidates: Art[], current: Art | null) => {
+    const body = src(unit, start, end);
+    const scores = scoreVocabulary(
+      body,
+      candidates.map((art) => art.vocabulary.bigrams()),
+    );
+    let best = 0;
+    for (let c = 1; c < candidates.length; c++) {
+      const a = scores[c]!;
+      const b = scores[best]!;
+      const better =
+        a.exclusive > b.exclusive ||
+        (a.exclusive === b.exclusive &&
+          (a.shared > b.shared ||
+            (a.shared === b.shared && candidates[best] !== current && candidates[c] === current)));
+      if (better) best = c;
+    }
+    return { winner: candidates[best]!, scores };
+  };
+
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]!;
+    let kind = unit.kind;
+
+    // Inside one block, a line after a cut line is its continuation whatever it looks like.
+    if (
+      (kind === 'heading' || kind === 'loose') &&
+      last.kind === 'para' &&
+      last.block === unit.block &&
+      cur !== null &&
+      openCut(cur)
+    ) {
+      kind = 'para';
+    }
+
+    if (kind === 'marker') {
+      if (unit.marker === 'up') {
+        if (cur && (last.kind === 'head' || last.kind === 'jump') && last.art === cur) {
+          pendingUp.push(unit);
+          flushPendingUp(cur);
+          last = { kind: 'up', art: cur, block: unit.block };
+        } else pendingUp.push(unit);
+        continue;
+      }
+      if (!cur) {
+        orphan(unit, `is a ${unit.marker === 'end' ? 'closing' : '下转'} marker before any headline`);
+        continue;
+      }
+      const art = cur;
+      art.lines.push(unit.n);
+      if (unit.marker === 'down') {
+        const para = lastPara(art);
+        if (para?.open) para.deferred = true;
+        repairs.push({
+          kind: 'continuation-marker',
+          art,
+          line: unit.n,
+          reason: (seq) =>
+            `下转 marker on line ${unit.n}: article ${seq(art)} continues on another page or after its jump line` +
+            (para?.open ? ', so its cut paragraph is not joined to the next block.' : '.'),
+        });
+      }
+      last = { kind: 'other', art, block: unit.block };
+      continue;
+    }
+
+    if (kind === 'byline') {
+      if (cur && cur.paras.length === 0 && cur.credits === null && last.art === cur) {
+        cur.credits = unit.credits!;
+        cur.lines.push(unit.n);
+        cur.expectDateline = 'relative';
+        last = { kind: 'byline', art: cur, block: unit.block };
+      } else orphan(unit, 'is a byline with no headline before it');
+      continue;
+    }
+
+    if (kind === 'heading' || kind === 'loose') {
+      const folded = fold(src(unit, unit.start, unit.end));
+      const key = keyOf(folded);
+      const jumped = jumpKeys.get(key);
+      if (jumped) {
+        cur = jumped;
+        jumped.lines.push(unit.n);
+        const para = lastPara(jumped);
+        if (para?.deferred) para.deferred = false;
+        const target = jumped;
+        repairs.push({
+          kind: 'jump-line',
+          art: target,
+          line: unit.n,
+          reason: (seq) =>
+            `Line ${unit.n} repeats the headline of article ${seq(target)}: a jump line, so the text after it continues that article.`,
+        });
+        flushPendingUp(jumped);
+        last = { kind: 'jump', art: jumped, block: unit.block };
+        continue;
+      }
+      const run: Unit[] = [unit];
+      let j = i + 1;
+      while (j < units.length && run.length < 4) {
+        const next = units[j]!;
+        if (next.kind !== 'heading' && next.kind !== 'loose') break;
+        if (jumpKeys.has(keyOf(fold(src(next, next.start, next.end))))) break;
+        run.push(next);
+        j++;
+      }
+      const after = units[j];
+      const bylineNext =
+        after !== undefined && (after.kind === 'byline' || (after.kind === 'para' && !!after.lead));
+      const dash = folded.search(DASH) > 0;
+      const dashNext = run.length > 1 && /^[—―-]/.test(run[1]!.folded);
+      // A news lead opens with a time word and a comma (昨日, / 1月8日,): before one, a heading is a headline.
+      const time = after?.kind === 'para' ? datelineAt(after.folded, 0, true) : null;
+      const leadNext =
+        cur !== null &&
+        cur.sections.length === 0 &&
+        run.length === 1 &&
+        time !== null &&
+        after!.folded[time[1]] === ',';
+      let headline: boolean;
+      if (bylineNext) headline = true;
+      else if (kind === 'loose') headline = false;
+      else headline = dash || dashNext || cur === null || pendingUp.length > 0 || leadNext;
+      if (kind === 'loose' && !headline) kind = 'para';
+      else if (!headline && after === undefined && cur !== null) kind = 'para';
+      else if (headline) {
+        const first = src(unit, unit.start, unit.end);
+        const cut = folded.search(DASH);
+        const title = (cut > 0 ? first.slice(0, cut) : first).trim();
+        const subtitles: string[] = [];
+        if (cut > 0) {
+          const m = DASH.exec(folded.slice(cut))!;
+          subtitles.push(first.slice(cut + m[0].length).trim());
+        }
+        for (const extra of run.slice(1)) {
+          subtitles.push(
+            src(extra, extra.start, extra.end)
+              .replace(/^[—―-]+\s*/, '')
+              .trim(),
+          );
+        }
+        const art: Art = {
+          order: arts.length,
+          title,
+          subtitle: subtitles.filter((s) => s.length > 0).join(' ') || null,
+          credits: null,
+          dateline: null,
+          expectDateline: null,
+          sections: [],
+          section: null,
+          paras: [],
+          lines: run.map((u) => u.n),
+          vocabulary: new Vocabulary(),
+        };
+        art.vocabulary.add(title);
+        if (art.subtitle) art.vocabulary.add(art.subtitle);
+        arts.push(art);
+        jumpKeys.set(key, art);
+        jumpKeys.set(keyOf(fold(title)), art);
+        cur = art;
+        flushPendingUp(art);
+        last = { kind: 'head', art, block: run[run.length - 1]!.block };
+        i = j - 1;
+        continue;
+      } else {
+        // A section heading of the current article.
+        const art = cur!;
+        const heading = src(unit, unit.start, unit.end);
+        art.sections.push(heading);
+        art.section = heading;
+        art.lines.push(unit.n);
+        art.vocabulary.add(heading);
+        last = { kind: 'section', art, block: unit.block };
+        continue;
+      }
+    }
+
+    // A paragraph block.
+    if (pendingUp.length > 0) flushPendingUp(null);
+    if (!cur) {
+      orphan(unit, 'comes before any headline on the page');
+      continue;
+    }
+    let start = unit.start;
+    let end = unit.end;
+    const head = MARKER_HEAD.exec(unit.folded);
+    if (head) start = unit.start + skipSpaces(unit.folded, head[0].length, unit.folded.length);
+    const tailFolded = fold(src(unit, Math.max(start, end - 24), end));
+    const tail = MARKER_TAIL.exec(tailFolded);
+    let deferred = false;
+    if (tail) {
+      end = Math.max(start, end - tailFolded.length + tail.index);
+      while (end > start && /\s/.test(lines[unit.n - 1]![end - 1]!)) end--;
+      deferred = true;
+    }
+
+    const lead = unit.lead;
+    let isLead = false;
+    if (lead && cur.paras.length === 0 && cur.credits === null) {
+      isLead = true;
+      const art = cur;
+      art.credits = lead.credits;
+      start = unit.start + lead.end;
+      if (lead.date) art.dateline = src(unit, unit.start + lead.date[0], unit.start + lead.date[1]);
+      art.expectDateline = lead.date ? null : 'dates';
+      if (start >= end) {
+        art.lines.push(unit.n);
+        last = { kind: 'byline', art, block: unit.block };
+        continue;
+      }
+    }
+
+    const continuing =
+      !isLead && (head !== null || last.kind === 'para' || last.kind === 'jump' || last.kind === 'up');
+    const followsCut = continuing && last.art === cur && openCut(cur);
+    const recent = arts.slice(Math.max(0, arts.length - WINDOW)).filter((art) => openCut(art));
+    let target: Art = cur;
+    let join = false;
+    if (followsCut) {
+      join = true;
+      const others = recent.filter((art) => art !== cur);
+      if (others.length === 0) {
+        const art = cur;
+        repairs.push({
+          kind: 'join-cut',
+          art,
+          line: unit.n,
+          reason: (seq) =>
+            `The paragraph of article ${seq(art)} before line ${unit.n} ends without closing punctuation; line ${unit.n} completes it (no other article has a cut paragraph).`,
+        });
+      } else {
+        const candidates = [cur, ...others];
+        const { winner, scores } = choose(unit, start, end, candidates, cur);
+        target = winner;
+        const explain = (seq: (art: Art) => number) =>
+          candidates
+            .map(
+              (art, c) =>
+                `article ${seq(art)}: ${scores[c]!.exclusive} own / ${scores[c]!.shared} shared bigrams`,
+            )
+            .join('; ');
+        const from = cur;
+        repairs.push({
+          kind: winner === cur ? 'join-cut' : 'interleaved-continuation',
+          art: winner,
+          line: unit.n,
+          reason: (seq) =>
+            winner === from
+              ? `Line ${unit.n} follows the cut paragraph of article ${seq(from)} and several articles have a cut paragraph; its vocabulary matches article ${seq(from)} best (${explain(seq)}).`
+              : `Line ${unit.n} follows the cut paragraph of article ${seq(from)}, but its vocabulary matches the cut paragraph of article ${seq(winner)} best (${explain(seq)}): the columns interleave.`,
+        });
+      }
+    } else if (!isLead && recent.length > 0 && startsMidSentence(unit.folded.slice(start - unit.start))) {
+      const { winner, scores } = choose(unit, start, end, recent, null);
+      target = winner;
+      join = true;
+      repairs.push({
+        kind: 'interleaved-continuation',
+        art: winner,
+        line: unit.n,
+        reason: (seq) =>
+          `Line ${unit.n} starts inside a sentence, so it completes a cut paragraph; of the articles with one, article ${seq(winner)} shares the most vocabulary with it (${recent
+            .map(
+              (art, c) =>
+                `article ${seq(art)}: ${scores[c]!.exclusive} own / ${scores[c]!.shared} shared bigrams`,
+            )
+            .join('; ')}).`,
+      });
+    }
+
+    if (!join && target.expectDateline) {
+      const folded = unit.folded;
+      const span = datelineAt(folded, start - unit.start, target.expectDateline === 'dates');
+      if (span) target.dateline = src(unit, unit.start + span[0], unit.start + span[1]);
+    }
+    if (!join) target.expectDateline = null;
+    addPiece(target, unit, start, end, join);
+    if (deferred) {
+      const para = lastPara(target)!;
+      if (para.open) para.deferred = true;
+      const art = target;
+      repairs.push({
+        kind: 'continuation-marker',
+        art,
+        line: unit.n,
+        reason: (seq) =>
+          `Line ${unit.n} ends with a 下转 marker: article ${seq(art)} continues on another page or after its jump line.`,
+      });
+    }
+    cur = target;
+    last = { kind: 'para', art: target, block: unit.block };
+  }
+  if (pendingUp.length > 0) flushPendingUp(null);
+
+  // An article needs a paragraph: a headline with nothing under it is held by a warning.
+  const kept: Art[] = [];
+  for (const art of arts) {
+    if (art.paras.length > 0) {
+      kept.push(art);
+      continue;
+    }
+    for (const n of art.lines) {
+      const [start] = trimBounds(lines[n - 1]!);
+      warnings.push({
+        code: 'empty-article',
+        message: `Line ${n} belongs to the headline “${art.title}”, which has no paragraph on this page; it is kept here so that no line is lost.`,
+        line: n,
+        column: columnOf(n, start),
+        lines: [n],
+      });
+    }
+  }
+  for (const art of kept) {
+    const para = lastPara(art)!;
+    if (para.open && !para.deferred) unresolved(art, para);
+  }
+  const seqOf = new Map(kept.map((art, k) => [art, k + 1]));
+  const seq = (art: Art) => seqOf.get(art) ?? 0;
+
+  const articles: ParsedArticle[] = kept.map((art, k) => ({
+    seq: k + 1,
+    title: art.title,
+    subtitle: art.subtitle,
+    reporters: art.credits?.reporters ?? [],
+    contributors: art.credits?.contributors ?? [],
+    agency: art.credits?.agency ?? null,
+    dateline: art.dateline,
+    sections: art.sections,
+    paragraphs: art.paras.map((para, p) => paragraphOf(para, p + 1, lines, lineStarts)),
+    lines: art.lines.sort((a, b) => a - b),
+  }));
+  warnings.sort((a, b) => a.line - b.line || a.column - b.column);
+  const nonBlank = units.length + noise.length;
+  const inArticles = articles.reduce((sum, art) => sum + art.lines.length, 0);
+  const inWarnings = warnings.reduce((sum, warning) => sum + (warning.lines?.length ?? 0), 0);
+  return {
+    encoding,
+    text,
+    lines,
+    articles,
+    noise,
+    warnings,
+    repairs: repairs
+      .filter((repair) => seqOf.has(repair.art))
+      .map((repair) => ({
+        kind: repair.kind,
+        article: seq(repair.art),
+        line: repair.line,
+        reason: repair.reason(seq),
+      })),
+    accounting: { nonBlank, inArticles, inNoise: noise.length, inWarnings },
+  };
+}
+
+/** Build the published paragraph: text joined from its pieces, with a span per piece. */
+function paragraphOf(para: Para, seq: number, lines: string[], lineStarts: number[]): ParsedParagraph {
+  let text = '';
+  const spans: SourceSpan[] = [];
+  for (const piece of para.pieces) {
+    const line = lines[piece.line - 1]!;
+    spans.push({
+      line: piece.line,
+      column: codePointsBetween(line, 0, piece.start) + 1,
+      offset: lineStarts[piece.line - 1]! + piece.start,
+      length: piece.end - piece.start,
+      at: text.length,
+    });
+    text += line.slice(piece.start, piece.end);
+  }
+  return { seq, section: para.section, text, spans };
+}
