@@ -165,7 +165,10 @@ describe('RedisRunCoordinator with node-cron', () => {
         code: 'COORDINATOR_UNAVAILABLE',
         fault: 'runtime',
       });
-      await eventually('two fires skipped', () => skipped.filter((r) => r === 'coordinator-error').length >= 2);
+      await eventually(
+        'two fires skipped',
+        () => skipped.filter((r) => r === 'coordinator-error').length >= 2,
+      );
       expect(failures.length).toBeGreaterThanOrEqual(2);
       expect(failures[0]).toMatchObject({ code: 'COORDINATOR_UNAVAILABLE' });
       const restartedAt = Date.now();

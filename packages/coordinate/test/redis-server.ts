@@ -22,7 +22,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -54,9 +56,15 @@ export async function startRedis(): Promise<TestRedis> {
       proc.stdout?.on('data', onData);
       proc.stderr?.resume();
       proc.once('error', (error) =>
-        reject(new Error(`Could not start ${binary} (${error.message}); install it with apt-get install redis-server.`)),
+        reject(
+          new Error(
+            `Could not start ${binary} (${error.message}); install it with apt-get install redis-server.`,
+          ),
+        ),
       );
-      proc.once('exit', (code) => reject(new Error(`${binary} exited with ${code} before it was ready:\n${output}`)));
+      proc.once('exit', (code) =>
+        reject(new Error(`${binary} exited with ${code} before it was ready:\n${output}`)),
+      );
     });
   };
 
