@@ -4,4 +4,4 @@ export { parseChineseNumber } from './numbers.js';
 export { extractPeople, findMentionedPeople, type PersonMention } from './people.js';
 export { articleId, type SourceInfo, toRecords } from './records.js';
 export { extractStatistics, type StatisticMatch, type StatisticOptions } from './statistics.js';
-export { compressLines, positionIn } from './text.js';
+export { compressLines } from './text.js';

@@ -10,12 +10,12 @@ import {
   type Tables,
 } from '@newsdata/contract';
 import { runtimeError } from '@newsdata/errors';
-import type { ParsedArticle, ParsedPage } from '@newsdata/parse';
+import { type ParsedArticle, type ParsedPage, positionOf } from '@newsdata/parse';
 import { resolveDate } from './dates.js';
 import { extractDocuments } from './documents.js';
 import { extractPeople } from './people.js';
 import { extractStatistics, type StatisticOptions } from './statistics.js';
-import { codePoints, compressLines, positionIn } from './text.js';
+import { codePoints, compressLines } from './text.js';
 
 /** What is known about the source beyond its text. */
 export interface SourceInfo {
@@ -68,6 +68,7 @@ export function toRecords(page: ParsedPage, source: SourceInfo, options: Statist
   const date = meta.date ?? source.date ?? null;
   const tables: Tables = { articles: [], paragraphs: [], statistics: [], people: [], documents: [] };
   const seenTitles = new Map<string, number>();
+  const isBlank = (line: number) => (page.lines[line - 1] ?? '').trim() === '';
   for (const parsed of page.articles) {
     if (parsed.paragraphs.length === 0) continue;
     const norm = normalizeTitle(parsed.title);
@@ -95,7 +96,7 @@ export function toRecords(page: ParsedPage, source: SourceInfo, options: Statist
       char_count: texts.reduce((n, t) => n + codePoints(t), 0),
       lead: texts[0]!,
       text: texts.join('\n'),
-      source_lines: compressLines(lines) as Article['source_lines'],
+      source_lines: compressLines(lines, isBlank) as Article['source_lines'],
     };
     tables.articles.push(article);
     for (const paragraph of parsed.paragraphs) {
@@ -105,11 +106,11 @@ export function toRecords(page: ParsedPage, source: SourceInfo, options: Statist
         section: paragraph.section || null,
         text: paragraph.text,
         char_count: codePoints(paragraph.text),
-        source_lines: compressLines(lineOf(paragraph)) as Paragraph['source_lines'],
+        source_lines: compressLines(lineOf(paragraph), isBlank) as Paragraph['source_lines'],
       };
       tables.paragraphs.push(row);
       extractStatistics(paragraph.text, options).forEach((s, k) => {
-        const at = positionIn(paragraph, s.index);
+        const at = positionOf(paragraph, s.index);
         const stat: Statistic = {
           statistic_id: `${id}-p${paragraph.seq}-n${k + 1}`,
           article_id: id,

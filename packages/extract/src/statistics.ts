@@ -352,7 +352,7 @@ function runBefore(text: string, to: number): string {
     i--;
   }
   // 2024年全市… : the year belongs to the date, not to the label.
-  if (/^[年月日号]/.test(run) && /[0-9]/.test(text[i - 1] ?? '')) run = run.replace(/^[年月日号]度?/, '');
+  if (/^[年月日]/.test(run) && /[0-9]/.test(text[i - 1] ?? '')) run = run.replace(/^[年月日]度?/, '');
   return run;
 }
 

@@ -1,5 +1,3 @@
-import type { ParsedParagraph } from '@newsdata/parse';
-
 /** A half-open range [start, end) of UTF-16 indexes. */
 export interface Range {
   start: number;
@@ -61,27 +59,23 @@ export function codePoints(text: string): number {
 }
 
 /**
- * Source line and column (1-based, code points) of the character at `index` of a paragraph's text,
- * from the paragraph's spans.
+ * Line numbers as compressed ranges: [9, 13, 14, 15] → ['9', '13-15']. With `isBlank`, a gap of
+ * blank lines does not break a range: [13, 15, 17] with 14 and 16 blank → ['13-17'].
  */
-export function positionIn(paragraph: ParsedParagraph, index: number): { line: number; column: number } {
-  let span = paragraph.spans[0];
-  for (const s of paragraph.spans) {
-    if (s.at <= index) span = s;
-    else break;
-  }
-  if (!span) return { line: 1, column: index + 1 };
-  return { line: span.line, column: span.column + codePoints(paragraph.text.slice(span.at, index)) };
-}
-
-/** Ascending line numbers as compressed ranges: [9, 13, 14, 15] → ['9', '13-15']. */
-export function compressLines(lines: Iterable<number>): string[] {
+export function compressLines(
+  lines: Iterable<number>,
+  isBlank: (line: number) => boolean = () => false,
+): string[] {
   const sorted = [...new Set(lines)].sort((a, b) => a - b);
   const out: string[] = [];
   let i = 0;
+  const joins = (from: number, to: number) => {
+    for (let n = from + 1; n < to; n++) if (!isBlank(n)) return false;
+    return true;
+  };
   while (i < sorted.length) {
     let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    while (j + 1 < sorted.length && joins(sorted[j]!, sorted[j + 1]!)) j++;
     out.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
     i = j + 1;
   }
