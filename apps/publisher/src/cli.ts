@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { main } from './commands.js';
+
+await main();
