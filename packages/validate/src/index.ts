@@ -4,6 +4,7 @@ export { compareProblems, type Lang, locationOf, type Problem, type ProblemSourc
 export {
   type SourceContext,
   type SourceError,
+  sourceErrorFrom,
   type ValidateReleaseInput,
   type ValidateReleaseOptions,
   validateRelease,

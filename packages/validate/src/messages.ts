@@ -92,6 +92,8 @@ export const messages = {
     switch (p.code) {
       case 'SOURCE_NOT_DECODABLE':
         return zh`来源 ${p.file} 无法解码${at}:它既不是 UTF-8 也不是 GB18030;请把文件另存为 UTF-8 后重试。(${p.message})`;
+      case 'SOURCE_BINARY':
+        return zh`来源 ${p.file} 含有控制字节${at},不是文本文件;请确认选对了文件,或把它移出来源目录。(${p.message})`;
       case 'SOURCE_EMPTY':
         return zh`来源 ${p.file} 没有任何文字;请检查文件是否完整,或把它移出来源目录。(${p.message})`;
       default:
@@ -104,6 +106,8 @@ export const messages = {
     switch (p.code) {
       case 'unresolved-cut':
         return zh`第 ${p.line} 行的段落在分栏处被截断,却找不到它的下文;请核对版面,确认后半段在哪里。(${p.message})`;
+      case 'empty-article':
+        return zh`第 ${p.line} 行的标题下没有正文;请核对版面,确认正文是否在别处或被误判为噪声。(${p.message})`;
       case 'orphan-block':
         return zh`第 ${p.line} 行的文字块无法归入任何文章;请核对版面,确认它属于哪篇文章。(${p.message})`;
       default:

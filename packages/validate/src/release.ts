@@ -7,6 +7,7 @@ import {
   tableNames,
   type ValidationReport,
 } from '@newsdata/contract';
+import { isNewsDataError } from '@newsdata/errors';
 import type { Encoding, LineAccounting, ParseWarning } from '@newsdata/parse';
 import { messages } from './messages.js';
 import { compareProblems, kebab, type Lang, type Problem, type ProblemSource } from './problem.js';
@@ -21,6 +22,30 @@ export interface SourceError {
   column?: number;
   /** Byte offset in the source, for decoding errors. */
   offset?: number;
+}
+
+/**
+ * The `error` of a {@link SourceContext} from what decoding or parsing threw: a NewsDataError whose
+ * fault is the data's (`SOURCE_NOT_DECODABLE`, `SOURCE_EMPTY`, …) becomes a report entry; anything
+ * else (a runtime fault, a bug) gives undefined, and the caller should rethrow it.
+ *
+ * @example
+ * try { page = parsePage(bytes, { file }); } catch (error) {
+ *   const sourceError = sourceErrorFrom(error);
+ *   if (!sourceError) throw error;
+ *   sources.push({ source_id, file, sha256, bytes: bytes.length, encoding: null, error: sourceError });
+ * }
+ */
+export function sourceErrorFrom(error: unknown): SourceError | undefined {
+  if (!isNewsDataError(error) || error.fault !== 'data') return undefined;
+  const { line, column, offset } = error.context;
+  return {
+    code: error.code,
+    message: error.message,
+    ...(typeof line === 'number' ? { line } : {}),
+    ...(typeof column === 'number' ? { column } : {}),
+    ...(typeof offset === 'number' ? { offset } : {}),
+  };
 }
 
 /** What validation needs to know about one source, beyond the records made from it. */
@@ -171,15 +196,21 @@ export function validateRelease(
     const definition = tableDefinitions[table];
     const validate = validator.get(definition.schema);
     const rows = rowsOf(table);
-    const indexesByKey = new Map<string, number[]>();
+    // First index of each key; only keys seen twice get an array (a million rows, a million keys).
+    const firstIndex = new Map<string, number>();
+    const duplicates = new Map<string, number[]>();
 
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
       const key = isRow(row) ? keyOf(table, row as unknown as TableRows[typeof table]) : null;
       if (key !== null) {
-        const seen = indexesByKey.get(key);
-        if (seen) seen.push(index);
-        else indexesByKey.set(key, [index]);
+        const first = firstIndex.get(key);
+        if (first === undefined) firstIndex.set(key, index);
+        else {
+          const indexes = duplicates.get(key);
+          if (indexes) indexes.push(index);
+          else duplicates.set(key, [first, index]);
+        }
       }
 
       const emptyText =
@@ -231,8 +262,7 @@ export function validateRelease(
       if (table === 'statistics') checkStatistic(index, row, key);
     }
 
-    for (const [key, indexes] of indexesByKey) {
-      if (indexes.length < 2) continue;
+    for (const [key, indexes] of duplicates) {
       for (const index of indexes) {
         const row = rows[index];
         add(table, index, row, {
