@@ -162,7 +162,11 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
         unit.marker = marker[2] ? 'end' : marker[1]!.includes('接') ? 'up' : 'down';
       }
     }
-    if (unit.kind === 'para' && end - start <= 2 * MAX_HEADING + 20) {
+    if (unit.kind === 'para') {
+      const head = MARKER_HEAD.exec(folded);
+      unit.lead = parseLeadByline(folded, head ? skipSpaces(folded, head[0].length, folded.length) : 0);
+    }
+    if (unit.kind === 'para' && !unit.lead && end - start <= 2 * MAX_HEADING + 20) {
       const credits = parseBylineLine(folded);
       if (credits) {
         unit.kind = 'byline';
@@ -171,10 +175,6 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
         const kind = headingKind(folded);
         if (kind) unit.kind = kind;
       }
-    }
-    if (unit.kind === 'para') {
-      const head = MARKER_HEAD.exec(folded);
-      unit.lead = parseLeadByline(folded, head ? skipSpaces(folded, head[0].length, folded.length) : 0);
     }
     units.push(unit);
   }
@@ -369,7 +369,6 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       if (cur && cur.paras.length === 0 && cur.credits === null && last.art === cur) {
         cur.credits = unit.credits!;
         cur.lines.push(unit.n);
-        cur.expectDateline = 'relative';
         last = { kind: 'byline', art: cur, block: unit.block };
       } else orphan(unit, 'is a byline with no headline before it');
       continue;
@@ -400,7 +399,8 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       let j = i + 1;
       while (j < units.length && run.length < 4) {
         const next = units[j]!;
-        if (next.kind !== 'heading' && next.kind !== 'loose') break;
+        // A subtitle is a strict heading, or a line that opens with a dash (it may hold commas).
+        if (next.kind !== 'heading' && !(next.kind === 'loose' && /^[—―-]/.test(next.folded))) break;
         if (jumpKeys.has(keyOf(fold(src(next, next.start, next.end))))) break;
         run.push(next);
         j++;
@@ -446,7 +446,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           subtitle: subtitles.filter((s) => s.length > 0).join(' ') || null,
           credits: null,
           dateline: null,
-          expectDateline: null,
+          expectDateline: 'relative',
           sections: [],
           section: null,
           paras: [],
