@@ -171,10 +171,12 @@ describe('RedisRunCoordinator with node-cron', () => {
       );
       expect(failures.length).toBeGreaterThanOrEqual(2);
       expect(failures[0]).toMatchObject({ code: 'COORDINATOR_UNAVAILABLE' });
+      expect(a!.coordinator.lastError).toMatchObject({ code: 'COORDINATOR_UNAVAILABLE' });
       const restartedAt = Date.now();
       expect(runs.filter((t) => t > stoppedAt && t < restartedAt)).toEqual([]);
       await server.start();
       await eventually('a run after Redis returned', () => runs.some((t) => t > restartedAt));
+      expect(a!.coordinator.lastError).toBeUndefined();
     } finally {
       await task.destroy();
     }

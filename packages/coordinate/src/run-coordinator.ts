@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { NewsDataError } from '@newsdata/errors';
 import type { RedisConnection } from './connection.js';
 import { attempt } from './errors.js';
 
@@ -106,6 +107,11 @@ export class RedisRunCoordinator implements RunCoordinator {
   private readonly tickRetentionMs: number;
   private readonly logger: CoordinatorLogger | undefined;
   private readonly holdings = new Map<string, Holding>();
+  /**
+   * Why the last election failed (COORDINATOR_UNAVAILABLE…), cleared by the next one that reaches Redis.
+   * node-cron's `execution:skipped` event (reason `coordinator-error`) does not carry the error; read it here.
+   */
+  lastError: NewsDataError | undefined;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -132,12 +138,19 @@ export class RedisRunCoordinator implements RunCoordinator {
     const leaseKey = this.leaseKey(task);
     const value = `${this.replicaId}#${randomBytes(6).toString('hex')}`;
     const lease = Math.max(1, Math.round(ttlMs));
-    const elected = await this.connection.script(
-      `elect a replica for ${key}`,
-      ELECT,
-      [leaseKey, `${this.prefix}:tick:${key}`],
-      [value, lease, Math.max(this.tickRetentionMs, lease)],
-    );
+    let elected: unknown;
+    try {
+      elected = await this.connection.script(
+        `elect a replica for ${key}`,
+        ELECT,
+        [leaseKey, `${this.prefix}:tick:${key}`],
+        [value, lease, Math.max(this.tickRetentionMs, lease)],
+      );
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = error as NewsDataError;
+      throw error;
+    }
     if (elected !== 1) return false;
     const holding: Holding = {
       lease: { key, task, since: new Date(), lost: false },
