@@ -3,6 +3,17 @@ export { type FaultStep, faultPoint, faultSteps } from './fault.js';
 export { sha256Hex, syncDirectory, type WrittenFile, writeChunks, writeFileAtomic } from './fsutil.js';
 export { acquireLock, type LockInfo, type LockOptions, type ReleaseLock, readLock } from './lock.js';
 export {
+  type CollectOptions,
+  type Engine,
+  type Logger,
+  type PublishOptions,
+  type PublishResult,
+  publish,
+  type SourceSummary,
+  validateSources,
+} from './pipeline.js';
+export { quarantineFiles } from './quarantine.js';
+export {
   discoverSources,
   type LoadedSource,
   type PreviousFetch,

@@ -48,6 +48,11 @@ export interface ReadOptions {
   /** Redirects followed, default 5. */
   maxRedirects?: number;
   signal?: AbortSignal;
+  /**
+   * Local files: a file modified less than this long ago is read again after this long, and must be
+   * unchanged. Default 200 ms.
+   */
+  settleMs?: number;
   /** First backoff delay; doubles with every retry. Default 200 ms. */
   backoffMs?: number;
 }
@@ -184,7 +189,7 @@ function dateOf(source_id: string, meta: SourceMeta | null): string | null {
 }
 
 async function readStable(file: string, options: ReadOptions): Promise<Uint8Array> {
-  const { retries = 3, maxBytes = 50 * 1024 * 1024 } = options;
+  const { retries = 3, maxBytes = 50 * 1024 * 1024, settleMs = 200 } = options;
   for (let attempt = 0; attempt <= retries; attempt++) {
     try {
       const before = await stat(file);
@@ -204,8 +209,20 @@ async function readStable(file: string, options: ReadOptions): Promise<Uint8Arra
         before.ino === after.ino &&
         bytes.byteLength === after.size;
       if (!same) continue;
-      // A write inside the clock's resolution leaves mtime unchanged: compare with a second read too.
-      if (Date.now() - after.mtimeMs < 2000) {
+      // A file written moments ago may be between a writer's truncate and its write (a consistent but
+      // unintended state): let it settle, then require the same size, times and bytes again.
+      const age = Date.now() - after.mtimeMs;
+      if (age < settleMs) {
+        await sleep(settleMs - Math.max(age, 0), options.signal);
+        const settled = await stat(file);
+        if (
+          settled.size !== after.size ||
+          settled.mtimeMs !== after.mtimeMs ||
+          settled.ctimeMs !== after.ctimeMs ||
+          settled.ino !== after.ino
+        ) {
+          continue;
+        }
         const again = await readFile(file);
         if (!again.equals(bytes)) continue;
       }

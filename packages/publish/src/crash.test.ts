@@ -1,0 +1,58 @@
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { runChild, tempDir } from '../test/helpers.js';
+import { copySample, editSource } from '../test/pages.js';
+import { faultSteps } from './fault.js';
+import { readLock } from './lock.js';
+import { publish } from './pipeline.js';
+import { listReleases, readCurrent, verifyRelease } from './store.js';
+
+/**
+ * Kill a real publishing process (SIGKILL, via NEWSDATA_FAULT) at every step. After each kill the
+ * store must still have a complete, verifiable current release (the old one, or the new one once the
+ * switch happened), and the next run must clean up and publish.
+ */
+describe('a publish killed at any step', () => {
+  it.each(faultSteps)(
+    '%s: leaves current complete, and the next run recovers',
+    async (step) => {
+      const sources = await tempDir();
+      const out = await tempDir();
+      const file = await copySample(sources);
+      const ids: string[] = [];
+      // Two releases already, so that the killed run (keep 1) has one to prune.
+      for (const [from, to] of [
+        ['市政协', '市人大'],
+        ['市人大', '市政府'],
+      ] as const) {
+        const result = await publish({ sources: [sources], out });
+        ids.push(result.release_id!);
+        await editSource(file, from, to);
+      }
+
+      const killed = await runChild('publish-child', [sources, out, '1'], { NEWSDATA_FAULT: step });
+      expect(killed.signal, `${step} was not reached: ${killed.stdout}${killed.stderr}`).toBe('SIGKILL');
+
+      const current = await readCurrent(out);
+      expect(current).not.toBeNull();
+      const switched = ['after-switch', 'mid-prune', 'after-prune'].includes(step);
+      if (switched) expect(current!.id).not.toBe(ids[1]);
+      else expect(current!.id).toBe(ids[1]);
+      expect(await verifyRelease(out, current!.id)).toMatchObject({ ok: true, problems: [] });
+      for (const release of await listReleases(out)) {
+        expect((await verifyRelease(out, release.id)).ok, `release ${release.id}`).toBe(true);
+      }
+
+      const next = await publish({ sources: [sources], out, keep: 1 });
+      expect(next.status).toBe(switched ? 'unchanged' : 'published');
+      const final = await readCurrent(out);
+      expect(final!.id).toBe(next.release_id);
+      expect(final!.id).not.toBe(ids[1]);
+      expect((await verifyRelease(out, final!.id)).ok).toBe(true);
+      expect(await readdir(`${out}/.staging`)).toEqual([]);
+      expect((await readdir(out)).filter((name) => name.startsWith('.current-'))).toEqual([]);
+      expect(await readLock(out)).toBeNull();
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,706 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import {
+  type Changes,
+  emptyTables,
+  type Manifest,
+  type TableName,
+  type Tables,
+  TOOL,
+  tableNames,
+  type ValidationReport,
+} from '@newsdata/contract';
+import { isNewsDataError, type NewsDataError, runtimeError } from '@newsdata/errors';
+import {
+  buildDataPackage,
+  diffReleases,
+  digestsFromNdjson,
+  type WrittenFile as ExportedFile,
+  type License,
+  planRelease,
+  type ReleaseFile,
+  releaseIdFor,
+  rowDigests,
+  serializeJson,
+} from '@newsdata/export';
+import { toRecords } from '@newsdata/extract';
+import { type Encoding, type ParsedPage, parsePage } from '@newsdata/parse';
+import {
+  type Lang,
+  type Problem,
+  partitionRows,
+  type RejectedRow,
+  type SourceContext,
+  validateRelease,
+} from '@newsdata/validate';
+import { cacheKey, SourceCache, UrlCache } from './cache.js';
+import { faultPoint } from './fault.js';
+import { writeFileAtomic } from './fsutil.js';
+import { acquireLock } from './lock.js';
+import { quarantineFiles } from './quarantine.js';
+import {
+  discoverSources,
+  type LoadedSource,
+  type ReadOptions,
+  readSource,
+  type SourceRef,
+} from './sources.js';
+import {
+  cleanStaging,
+  commitRelease,
+  openStaging,
+  pruneReleases,
+  readCurrent,
+  type Staging,
+  storePaths,
+} from './store.js';
+
+/** A pino-compatible logger: `(object, message)`. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** The pure per-source steps; replaceable in tests (to count parses). */
+export interface Engine {
+  parsePage(bytes: Uint8Array, options: { file: string }): ParsedPage;
+  toRecords(
+    page: ParsedPage,
+    source: { source_id: string; meta: LoadedSource['meta']; date: string | null },
+  ): Tables;
+}
+
+const defaultEngine: Engine = { parsePage, toRecords };
+
+/** Options shared by {@link publish} and {@link validateSources}. */
+export interface CollectOptions {
+  /** Files, directories of `*.txt`, or http(s) URLs. */
+  sources: string[];
+  /** Language of the report's messages. Default `en`. */
+  lang?: Lang;
+  logger?: Logger;
+  /** Called after each source is read and parsed (or taken from the cache). */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Limits for reading sources (timeout, byte limit, retries) — see `readSource`. */
+  read?: Omit<ReadOptions, 'previous' | 'signal'>;
+  /** Sources read and parsed at once. Default 4. */
+  concurrency?: number;
+  /** For tests: the parse and extract functions. */
+  engine?: Engine;
+}
+
+export interface PublishOptions extends CollectOptions {
+  /** The release store. */
+  out: string;
+  /** Releases kept (current and the one before it are never pruned). Default 30. */
+  keep?: number;
+  /** Invalid data: block the publish (default), or publish the valid rows and quarantine the rest. */
+  onInvalid?: 'block' | 'quarantine';
+  /** Under `quarantine`: the largest share (0–1) of rows that may be set aside. Default 0.05. */
+  maxQuarantineShare?: number;
+  /** Another publisher holds the lock: wait for it, or fail at once with PUBLISH_LOCKED (default). */
+  lock?: 'wait' | 'fail';
+  /** How long to wait for the lock. Default 10 minutes. */
+  lockTimeoutMs?: number;
+  /** Awaited right before `current` is switched; throwing aborts the publish (the staged release is dropped). */
+  beforeSwitch?: () => Promise<void>;
+  /** Clock for `manifest.json`'s `created`. */
+  now?: () => Date;
+  /** Package-level fields of `datapackage.json`. */
+  dataPackage?: {
+    name?: string;
+    title?: string;
+    description?: string;
+    version?: string;
+    licenses?: License[];
+  };
+}
+
+/** One source of a run, as the result lists it. */
+export interface SourceSummary {
+  source_id: string;
+  /** Empty when the source could not be read. */
+  sha256: string;
+  bytes: number;
+  encoding: Encoding | null;
+  file: string;
+  /** Taken from the per-source cache (not parsed again). */
+  cached: boolean;
+  /** The source's own error (unreadable, undecodable), if any. */
+  error?: { code: string; message: string };
+}
+
+export interface PublishResult {
+  status: 'published' | 'unchanged' | 'invalid' | 'failed';
+  /** The release now current (the new one, or the unchanged one); null when invalid or failed. */
+  release_id: string | null;
+  /** The release that was current before the run. */
+  previous_release_id: string | null;
+  report: ValidationReport;
+  /** What changed since the previous release; null unless published. */
+  changes: Changes | null;
+  sources: SourceSummary[];
+  /** Rows set aside under the quarantine policy. */
+  quarantined?: number;
+  /** Sources parsed in this run and sources taken from the cache. */
+  parsed: number;
+  cached: number;
+  /** Releases pruned after the switch. */
+  pruned?: string[];
+  /** Why the run failed after validation (status `failed`); the previous release stays current. */
+  error?: NewsDataError;
+  duration_ms: number;
+}
+
+/** What a source contributes to a run, and what is cached for it. */
+interface CachedSource {
+  encoding: Encoding;
+  lines: string[];
+  accounting: ParsedPage['accounting'];
+  noise: { line: number }[];
+  warnings: ParsedPage['warnings'];
+  tables: Tables;
+}
+
+interface Collected {
+  tables: Tables;
+  contexts: SourceContext[];
+  summaries: SourceSummary[];
+  loaded: (LoadedSource | null)[];
+  parsed: number;
+  cached: number;
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+function sourceError(error: unknown): {
+  code: string;
+  message: string;
+  line?: number;
+  column?: number;
+  offset?: number;
+} {
+  if (isNewsDataError(error)) {
+    const { line, column, offset } = error.context;
+    return {
+      code: error.code,
+      message: error.message,
+      ...(typeof line === 'number' ? { line } : {}),
+      ...(typeof column === 'number' ? { column } : {}),
+      ...(typeof offset === 'number' ? { offset } : {}),
+    };
+  }
+  return { code: 'SOURCE_FAILED', message: (error as Error).message ?? String(error) };
+}
+
+/** Read, parse and extract every source (from the cache where it can), in source-id order. */
+async function collect(
+  refs: SourceRef[],
+  options: CollectOptions,
+  caches: { sources: SourceCache<CachedSource>; urls: UrlCache } | null,
+): Promise<Collected> {
+  const logger = options.logger ?? silent;
+  const engine = options.engine ?? defaultEngine;
+  const results: {
+    context: SourceContext;
+    summary: SourceSummary;
+    tables: Tables | null;
+    loaded: LoadedSource | null;
+  }[] = new Array(refs.length);
+  let done = 0;
+  let parsed = 0;
+  let cached = 0;
+
+  const one = async (ref: SourceRef) => {
+    options.signal?.throwIfAborted();
+    const where = ref.kind === 'file' ? ref.file : ref.url;
+    let loaded: LoadedSource;
+    try {
+      const previous = ref.kind === 'url' && caches ? await caches.urls.previous(ref.source_id) : null;
+      loaded = await readSource(ref, {
+        ...options.read,
+        ...(previous ? { previous } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (loaded.notModified && caches) {
+        caches.urls.touch(ref.source_id);
+        const bytes = await caches.urls.bytes(loaded.sha256);
+        if (!bytes)
+          throw runtimeError('SOURCE_CACHE_LOST', `The cached copy of ${where} disappeared; publish again.`);
+        loaded = { ...loaded, bytes, notModified: false };
+      } else if (ref.kind === 'url' && caches) {
+        await caches.urls.remember(
+          ref.source_id,
+          {
+            url: ref.url,
+            sha256: loaded.sha256,
+            ...(loaded.etag ? { etag: loaded.etag } : {}),
+            ...(loaded.lastModified ? { lastModified: loaded.lastModified } : {}),
+          },
+          loaded.bytes,
+        );
+      }
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      // Configuration and disk problems stop the run; a source that cannot be had is a report entry.
+      if (
+        isNewsDataError(error) &&
+        error.code.startsWith('IO_') &&
+        ref.kind === 'file' &&
+        error.code !== 'IO_ENOENT'
+      ) {
+        throw error;
+      }
+      const failure = sourceError(error);
+      logger.warn({ source_id: ref.source_id, file: where, code: failure.code }, 'source could not be read');
+      return {
+        context: {
+          source_id: ref.source_id,
+          file: where,
+          sha256: EMPTY_SHA256,
+          bytes: 0,
+          encoding: null,
+          error: failure,
+        },
+        summary: {
+          source_id: ref.source_id,
+          sha256: '',
+          bytes: 0,
+          encoding: null,
+          file: where,
+          cached: false,
+          error: { code: failure.code, message: failure.message },
+        },
+        tables: null,
+        loaded: null,
+      };
+    }
+
+    const key = cacheKey({
+      source_id: loaded.source_id,
+      sha256: loaded.sha256,
+      metaSha256: loaded.metaSha256,
+    });
+    let entry = caches ? await caches.sources.get(key) : null;
+    const fromCache = entry !== null;
+    let failure: ReturnType<typeof sourceError> | undefined;
+    if (!entry) {
+      try {
+        const page = engine.parsePage(loaded.bytes, { file: where });
+        const tables = engine.toRecords(page, {
+          source_id: loaded.source_id,
+          meta: loaded.meta,
+          date: loaded.date,
+        });
+        entry = {
+          encoding: page.encoding,
+          lines: page.lines,
+          accounting: page.accounting,
+          noise: page.noise.map((entry) => ({ line: entry.line })),
+          warnings: page.warnings,
+          tables,
+        };
+        parsed++;
+        if (caches) await caches.sources.put(key, entry);
+      } catch (error) {
+        // Whatever stops one page (undecodable bytes, or a parser bug) is that source's problem in the report.
+        if (!isNewsDataError(error))
+          logger.error({ source_id: loaded.source_id, err: error }, 'parse failed');
+        failure = sourceError(error);
+      }
+    } else {
+      cached++;
+    }
+    logger.debug(
+      { source_id: loaded.source_id, sha256: loaded.sha256, cached: fromCache, error: failure?.code },
+      fromCache ? 'source from cache' : 'source parsed',
+    );
+    const context: SourceContext = {
+      source_id: loaded.source_id,
+      file: where,
+      sha256: loaded.sha256,
+      bytes: loaded.bytes.byteLength,
+      encoding: entry?.encoding ?? null,
+      ...(entry
+        ? { lines: entry.lines, accounting: entry.accounting, noise: entry.noise, warnings: entry.warnings }
+        : {}),
+      ...(failure ? { error: failure } : {}),
+    };
+    return {
+      context,
+      summary: {
+        source_id: loaded.source_id,
+        sha256: loaded.sha256,
+        bytes: loaded.bytes.byteLength,
+        encoding: entry?.encoding ?? null,
+        file: where,
+        cached: fromCache,
+        ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+      },
+      tables: entry?.tables ?? null,
+      loaded,
+    };
+  };
+
+  await settle(refs, options.read?.settleMs ?? 200, options.signal);
+  let next = 0;
+  const worker = async () => {
+    while (next < refs.length) {
+      const index = next++;
+      results[index] = await one(refs[index]!);
+      done++;
+      options.onProgress?.(done, refs.length);
+    }
+  };
+  const width = Math.max(1, Math.min(options.concurrency ?? 4, refs.length));
+  await Promise.all(Array.from({ length: width }, worker));
+
+  const tables = emptyTables();
+  for (const result of results) {
+    if (!result.tables) continue;
+    for (const table of tableNames) (tables[table] as unknown[]).push(...(result.tables[table] as unknown[]));
+  }
+  return {
+    tables,
+    contexts: results.map((result) => result.context),
+    summaries: results.map((result) => result.summary),
+    loaded: results.map((result) => result.loaded),
+    parsed,
+    cached,
+  };
+}
+
+/**
+ * Wait once until the most recently modified local source is `settleMs` old, so that a batch of files
+ * just copied in costs one short wait here instead of one in every `readSource`.
+ */
+async function settle(refs: SourceRef[], settleMs: number, signal?: AbortSignal): Promise<void> {
+  let newest = 0;
+  for (const ref of refs) {
+    if (ref.kind !== 'file') continue;
+    const stats = await stat(ref.file).catch(() => null);
+    if (stats) newest = Math.max(newest, stats.mtimeMs);
+  }
+  const wait = settleMs - (Date.now() - newest);
+  if (newest > 0 && wait > 0) await setTimeout(Math.min(wait, settleMs), undefined, signal ? { signal } : {});
+}
+
+/**
+ * Read, parse and validate the sources without writing anything (`pnpm cli validate`).
+ *
+ * @example
+ * const { report } = await validateSources({ sources: ['data/sources'], lang: 'zh' });
+ * report.valid; // true
+ */
+export async function validateSources(
+  options: CollectOptions,
+): Promise<{ report: ValidationReport; sources: SourceSummary[]; tables: Tables; parsed: number }> {
+  const refs = await discoverSources(options.sources);
+  const collected = await collect(refs, options, null);
+  const report = validateRelease(
+    { tables: collected.tables, sources: collected.contexts },
+    { lang: options.lang ?? 'en' },
+  );
+  return { report, sources: collected.summaries, tables: collected.tables, parsed: collected.parsed };
+}
+
+/** Size and sha256 of chunks, without writing them. */
+function hashChunks(chunks: Iterable<Uint8Array>): { bytes: number; sha256: string } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const chunk of chunks) {
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+function withProblem(report: ValidationReport, problem: Problem): ValidationReport {
+  const by_type = {
+    ...report.counts.by_type,
+    [problem.type]: (report.counts.by_type[problem.type] ?? 0) + 1,
+  };
+  return {
+    ...report,
+    valid: false,
+    counts: { ...report.counts, errors: report.counts.errors + 1, by_type },
+    problems: [problem, ...report.problems],
+  };
+}
+
+/** The release's own JSON files and quarantine CSVs, besides the data files. */
+interface ExtraFile {
+  path: string;
+  rows: number | null;
+  bytes: Uint8Array;
+}
+
+/**
+ * One publishing run: discover → read (hash) → cache or parse+extract → validate → export → stage →
+ * switch `current` → prune. Publishing unchanged sources writes nothing and returns `unchanged`.
+ * Invalid data never replaces the current release: under `block` the report goes to
+ * `<out>/reports/latest-invalid.json` and the result is `invalid`; under `quarantine` the valid rows are
+ * published and the rejected ones go to `quarantine/<table>.csv` inside the release, unless more than
+ * `maxQuarantineShare` of the rows are rejected.
+ *
+ * Throws (typed) when the run cannot start: a bad source spec, a busy lock. Once a report exists,
+ * a failure is returned as status `failed` with `error`, the previous release still current.
+ *
+ * @example
+ * const result = await publish({ sources: ['data/sources'], out: 'public' });
+ * // { status: 'published', release_id: '5d41402abc4b2a76', previous_release_id: null, changes: { tables: { articles: { added: ['dalian-daily-sample-page~3f2a9c1d', …] … } } }, … }
+ */
+export async function publish(options: PublishOptions): Promise<PublishResult> {
+  const started = performance.now();
+  const logger = options.logger ?? silent;
+  const { out, keep = 30, onInvalid = 'block', maxQuarantineShare = 0.05, now = () => new Date() } = options;
+  const refs = await discoverSources(options.sources);
+  const release = await acquireLock(out, {
+    wait: options.lock === 'wait',
+    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+  });
+  let staging: Staging | null = null;
+  try {
+    faultPoint('after-lock');
+    const leftovers = await cleanStaging(out);
+    if (leftovers > 0) logger.info({ removed: leftovers }, 'removed leftovers of an interrupted publish');
+    const previous = await readCurrent(out);
+    const previous_release_id = previous?.id ?? null;
+    const caches = { sources: new SourceCache<CachedSource>(out), urls: new UrlCache(out) };
+    const collected = await collect(refs, options, caches);
+    let report = validateRelease(
+      { tables: collected.tables, sources: collected.contexts },
+      { lang: options.lang ?? 'en' },
+    );
+    const base = {
+      previous_release_id,
+      sources: collected.summaries,
+      parsed: collected.parsed,
+      cached: collected.cached,
+    };
+    const elapsed = () => Math.round(performance.now() - started);
+
+    let tables = collected.tables;
+    let rejected: RejectedRow[] = [];
+    if (!report.valid) {
+      const sourceFailed = collected.contexts.some((context) => context.error !== undefined);
+      if (onInvalid === 'quarantine' && !sourceFailed) {
+        const partition = partitionRows(tables, report);
+        if (partition.rejectedShare > maxQuarantineShare) {
+          report = withProblem(report, {
+            type: 'quarantine-share-exceeded',
+            severity: 'error',
+            table: null,
+            key: null,
+            field: null,
+            message:
+              `${(partition.rejectedShare * 100).toFixed(1)}% of the rows are invalid, more than the allowed ` +
+              `${(maxQuarantineShare * 100).toFixed(1)}%; nothing was published. Fix the sources or raise max_quarantine_share.`,
+            source: null,
+          });
+        } else {
+          tables = partition.valid;
+          rejected = partition.rejected;
+          logger.warn(
+            { quarantined: rejected.length, share: partition.rejectedShare },
+            'publishing with rows quarantined',
+          );
+        }
+      }
+      if (rejected.length === 0) {
+        await writeFileAtomic(join(out, 'reports', 'latest-invalid.json'), serializeJson(report));
+        logger.warn(
+          { errors: report.counts.errors, warnings: report.counts.warnings, current: previous_release_id },
+          'invalid data: nothing published, the current release stays',
+        );
+        return {
+          status: 'invalid',
+          release_id: null,
+          report,
+          changes: null,
+          ...base,
+          duration_ms: elapsed(),
+        };
+      }
+    }
+
+    try {
+      const files = planRelease(tables);
+      const sources: Manifest['sources'] = collected.loaded.flatMap((loaded, index) => {
+        const summary = collected.summaries[index]!;
+        if (!loaded || !summary.encoding) return [];
+        return [
+          {
+            source_id: loaded.source_id,
+            sha256: loaded.sha256,
+            bytes: loaded.bytes.byteLength,
+            encoding: summary.encoding,
+            ...(loaded.file.startsWith('http') ? { url: loaded.file } : {}),
+          },
+        ];
+      });
+      const hashed = files.map((file) => ({ file, ...hashChunks(file.chunks()) }));
+      const extras = releaseExtras(hashed, sources, report, rejected, collected.loaded, options);
+      const release_id = releaseIdFor([
+        ...hashed.map(({ file, sha256 }) => ({ path: file.path, sha256 })),
+        ...extras.map((extra) => ({
+          path: extra.path,
+          sha256: createHash('sha256').update(extra.bytes).digest('hex'),
+        })),
+      ]);
+      if (release_id === previous_release_id) {
+        await caches.sources.prune();
+        await caches.urls.prune();
+        logger.info({ release_id }, 'sources unchanged: nothing to publish');
+        return { status: 'unchanged', release_id, report, changes: null, ...base, duration_ms: elapsed() };
+      }
+
+      staging = await openStaging(out);
+      for (const { file, sha256 } of hashed) {
+        const written = await staging.write(file.path, file.chunks(), file.rows);
+        if (written.sha256 !== sha256) {
+          throw runtimeError(
+            'EXPORT_NOT_DETERMINISTIC',
+            `${file.path} came out different when written a second time; report this as a bug.`,
+            { file: file.path },
+          );
+        }
+      }
+      for (const extra of extras) await staging.write(extra.path, [extra.bytes], extra.rows);
+      const changes = diffReleases(
+        previous ? await previousDigests(out, previous.id, previous.manifest) : null,
+        rowDigests(tables),
+        { release_id, previous_release_id },
+      );
+      await staging.write('changes.json', [serializeJson(changes)]);
+      const manifest = await staging.finish(
+        { release_id, previous_release_id, created: now().toISOString(), tool: { ...TOOL }, sources },
+        serializeJson,
+      );
+      const committed = await commitRelease(staging, manifest, {
+        beforeSwitch: async () => {
+          if (!(await release.held())) {
+            throw runtimeError(
+              'PUBLISH_LOCK_LOST',
+              `The lock on ${out} was taken over by another publisher during this run; the release was not switched in.`,
+              { file: join(out, '.lock') },
+            );
+          }
+          await options.beforeSwitch?.();
+        },
+      });
+      staging = null;
+      const pruned = await pruneReleases(out, keep, previous_release_id ? [previous_release_id] : []);
+      await caches.sources.prune();
+      await caches.urls.prune();
+      logger.info(
+        {
+          release_id,
+          previous_release_id,
+          reused: committed.reused,
+          pruned: pruned.length,
+          quarantined: rejected.length,
+        },
+        'published',
+      );
+      return {
+        status: 'published',
+        release_id,
+        report,
+        changes,
+        ...base,
+        ...(rejected.length > 0 ? { quarantined: rejected.length } : {}),
+        pruned,
+        duration_ms: elapsed(),
+      };
+    } catch (error) {
+      const failure = isNewsDataError(error)
+        ? error
+        : runtimeError('PUBLISH_FAILED', `Publishing failed: ${(error as Error).message ?? String(error)}.`, {
+            cause: error,
+          });
+      logger.error({ code: failure.code, err: failure.message }, 'publish failed: the current release stays');
+      return {
+        status: 'failed',
+        release_id: null,
+        report,
+        changes: null,
+        ...base,
+        error: failure,
+        duration_ms: elapsed(),
+      };
+    }
+  } finally {
+    if (staging) await staging.discard().catch(() => undefined);
+    await release();
+  }
+}
+
+/** datapackage.json, validation-report.json and the quarantine CSVs: deterministic, so part of the id. */
+function releaseExtras(
+  hashed: ({ file: ReleaseFile } & { bytes: number; sha256: string })[],
+  sources: Manifest['sources'],
+  report: ValidationReport,
+  rejected: RejectedRow[],
+  loaded: (LoadedSource | null)[],
+  options: PublishOptions,
+): ExtraFile[] {
+  const quarantine = quarantineFiles(rejected);
+  const described: ExportedFile[] = hashed.map(({ file, bytes, sha256 }) => ({
+    path: file.path,
+    bytes,
+    sha256,
+    rows: file.rows,
+    table: file.table,
+    format: file.format,
+    ...(file.flavour ? { flavour: file.flavour } : {}),
+    mediatype: file.mediatype,
+  }));
+  const licenseNames = [
+    ...new Set(loaded.flatMap((source) => (source?.meta?.license ? [source.meta.license] : []))),
+  ].sort();
+  const settings = options.dataPackage ?? {};
+  const dataPackage = buildDataPackage(described, {
+    name: settings.name ?? 'newsdata',
+    title: settings.title ?? '新闻数据',
+    version: settings.version ?? TOOL.version,
+    ...(settings.description === undefined ? {} : { description: settings.description }),
+    ...(settings.licenses
+      ? { licenses: settings.licenses }
+      : licenseNames.length > 0
+        ? { licenses: licenseNames.map((name) => ({ name })) }
+        : {}),
+    sources,
+  });
+  return [
+    { path: 'datapackage.json', rows: null, bytes: serializeJson(dataPackage) },
+    { path: 'validation-report.json', rows: null, bytes: serializeJson(report) },
+    ...quarantine.map((file) => ({ path: file.path, rows: file.rows, bytes: file.bytes })),
+  ];
+}
+
+/** Row digests of the previous release, rebuilt from its NDJSON files (a missing table counts as empty). */
+async function previousDigests(
+  out: string,
+  id: string,
+  manifest: Manifest,
+): Promise<Record<TableName, Map<string, string>>> {
+  const digests = {} as Record<TableName, Map<string, string>>;
+  const listed = new Set(manifest.files.map((file) => file.path));
+  for (const table of tableNames) {
+    const path = `${table}.ndjson`;
+    const file = join(storePaths(out).release(id), path);
+    digests[table] = listed.has(path)
+      ? await digestsFromNdjson(table, createReadStream(file), { file: `releases/${id}/${path}` })
+      : new Map();
+  }
+  return digests;
+}
