@@ -88,7 +88,15 @@ export const messages = {
         : lang === 'zh'
           ? zh`(字节偏移 ${p.offset})`
           : ` (at byte offset ${p.offset})`;
-    if (lang !== 'zh') return `Source ${p.file} could not be read as a page${at}: ${p.message}`;
+    if (lang !== 'zh') {
+      // The parser's own message usually names the file and the byte already; do not say it twice.
+      if (p.message.includes(p.file)) {
+        return p.offset === undefined || p.message.includes(String(p.offset))
+          ? p.message
+          : `${p.message}${at}`;
+      }
+      return `Source ${p.file} could not be read as a page${at}: ${p.message}`;
+    }
     switch (p.code) {
       case 'SOURCE_NOT_DECODABLE':
         return zh`来源 ${p.file} 无法解码${at}:它既不是 UTF-8 也不是 GB18030;请把文件另存为 UTF-8 后重试。(${p.message})`;
