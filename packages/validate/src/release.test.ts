@@ -180,6 +180,15 @@ const corruptions: Corruption[] = [
     zh: cn('^第 18 行不是空行,却不在任何文章、噪声或警告中,解析时丢失了;请修正解析器'),
   },
   {
+    name: 'lines counted twice',
+    corrupt: ({ sources }) => {
+      sources[0]!.accounting = { nonBlank: 10, inArticles: 8, inNoise: 2, inWarnings: 1 };
+    },
+    expected: { type: 'lines-counted-twice', table: null, key: null, field: null, source: at(null, null) },
+    en: /^The parser accounts for 11 lines but the source has only 10 non-blank lines/,
+    zh: cn('^解析器记了 11 行,而来源只有 10 个非空行,有的行被算了两次;请修正解析器的行计数。$'),
+  },
+  {
     name: 'lost lines that cannot be named',
     corrupt: ({ sources }) => {
       sources[0]!.accounting = { nonBlank: 10, inArticles: 6, inNoise: 2, inWarnings: 0 };
