@@ -149,6 +149,7 @@ const IDIOMS = [
   '一年四季',
   '千千万万',
 ];
+const IDIOM_PATTERN = new RegExp(IDIOMS.join('|'), 'gu');
 /** Verbs and markers that end a label: what follows them is the counted thing. */
 const VERBS = [
   '提出',
@@ -438,11 +439,7 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
     : new RegExp(defaultPattern);
   const quotes = quotedRanges(text).filter((r) => r.open === '《' || r.end - r.start <= 22);
   const idioms: Range[] = [];
-  for (const idiom of IDIOMS) {
-    for (let at = text.indexOf(idiom); at >= 0; at = text.indexOf(idiom, at + 1)) {
-      idioms.push({ start: at, end: at + idiom.length });
-    }
-  }
+  for (const m of text.matchAll(IDIOM_PATTERN)) idioms.push({ start: m.index, end: m.index + m[0].length });
   const found: (StatisticMatch & { end: number; hasAfterLabel: boolean })[] = [];
   for (const m of text.matchAll(pattern)) {
     const g = m.groups!;

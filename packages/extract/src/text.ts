@@ -13,6 +13,9 @@ const OPENERS: Record<string, string> = {
   '〈': '〉',
 };
 
+const OPENER_SET = new Set(Object.keys(OPENERS));
+const MARKS = new RegExp(`[${Object.keys(OPENERS).join('')}${Object.values(OPENERS).join('')}]`, 'gu');
+
 /**
  * Ranges enclosed by quotation or title marks (outermost pairs only). An opener with no closer in
  * the text encloses nothing: a cut quote must not swallow the rest of a paragraph.
@@ -20,9 +23,10 @@ const OPENERS: Record<string, string> = {
 export function quotedRanges(text: string): (Range & { open: string })[] {
   const out: (Range & { open: string })[] = [];
   const stack: { open: string; at: number }[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c in OPENERS) {
+  for (const m of text.matchAll(MARKS)) {
+    const c = m[0];
+    const i = m.index;
+    if (OPENER_SET.has(c)) {
       stack.push({ open: c, at: i });
       continue;
     }
