@@ -1,3 +1,4 @@
+import { Buffer, isUtf8 } from 'node:buffer';
 import { dataError } from '@newsdata/errors';
 import type { Encoding } from './types.js';
 
@@ -8,7 +9,6 @@ export interface DecodedSource {
   encoding: Encoding;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const gb18030 = new TextDecoder('gb18030', { fatal: true });
 
 /** A control character that never occurs in text (tab, LF, CR and form feed do). */
@@ -160,9 +160,10 @@ export function decodeSource(bytes: Uint8Array, file?: string): DecodedSource {
 
   let text: string | undefined;
   let encoding: Encoding = bom ? 'utf-8-bom' : 'utf-8';
-  try {
-    text = utf8.decode(bom ? bytes.subarray(3) : bytes);
-  } catch {
+  const body = bom ? bytes.subarray(3) : bytes;
+  // isUtf8 and Buffer#toString run natively (simdutf): several times faster than a fatal TextDecoder.
+  if (isUtf8(body)) text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  else {
     const check = checkUtf8(bytes, bom ? 3 : 0);
     // GB18030 text almost never contains two well-formed UTF-8 characters before its first
     // invalid one; UTF-8 text with a bad byte does. Bytes that are valid UTF-8 up to a character cut

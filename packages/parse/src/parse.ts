@@ -90,7 +90,13 @@ const EDITOR = /^(?:责任编辑|责编|本版编辑|编辑|美编|校对|版式
 const MARKER_LINE = /^\((下转|转|上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$|^\((完|全文完)\)$/;
 const MARKER_TAIL = /\((?:下转|转)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$/;
 const MARKER_HEAD = /^\((?:上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/;
-const DASH = /\s*(?:[—―]{2}|--)\s*/;
+const DASH = /[—―]{2}|--/;
+
+/** Where an inline subtitle dash starts in a folded headline (after the title), or -1. */
+function dashAt(folded: string): number {
+  const at = folded.search(DASH);
+  return at > 0 ? at : -1;
+}
 
 /** Read the bytes (or take the text) of a page. */
 function textOf(input: Uint8Array | string, file: string | undefined): { text: string; encoding: Encoding } {
@@ -118,7 +124,7 @@ function textOf(input: Uint8Array | string, file: string | undefined): { text: s
 /** Heading-like: short, without sentence punctuation. `loose` allows commas and !?… (a headline only with a byline after it). */
 function headingKind(folded: string): 'heading' | 'loose' | null {
   if (folded.length > 2 * MAX_HEADING + 20) return null;
-  const dash = folded.search(DASH);
+  const dash = dashAt(folded);
   const title = dash > 0 ? folded.slice(0, dash) : folded;
   if (codePointLength(title) > MAX_HEADING) return null;
   if (/[。;]/.test(folded) || /[,、:]$/.test(folded)) return null;
@@ -194,7 +200,7 @@ function keyOf(folded: string): string {
 }
 
 function quote(text: string, fromEnd: boolean): string {
-  const chars = [...text];
+  const chars = [...(fromEnd ? text.slice(-24) : text.slice(0, 24))];
   if (chars.length <= 12) return `“${text}”`;
   return fromEnd ? `“…${chars.slice(-12).join('')}”` : `“${chars.slice(0, 12).join('')}…”`;
 }
@@ -408,7 +414,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       const after = units[j];
       const bylineNext =
         after !== undefined && (after.kind === 'byline' || (after.kind === 'para' && !!after.lead));
-      const dash = folded.search(DASH) > 0;
+      const dash = dashAt(folded) > 0;
       const dashNext = run.length > 1 && /^[—―-]/.test(run[1]!.folded);
       // A news lead opens with a time word and a comma (昨日, / 1月8日,): before one, a heading is a headline.
       const time = after?.kind === 'para' ? datelineAt(after.folded, 0, true) : null;
@@ -426,13 +432,10 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       else if (!headline && after === undefined && cur !== null) kind = 'para';
       else if (headline) {
         const first = src(unit, unit.start, unit.end);
-        const cut = folded.search(DASH);
+        const cut = dashAt(folded);
         const title = (cut > 0 ? first.slice(0, cut) : first).trim();
         const subtitles: string[] = [];
-        if (cut > 0) {
-          const m = DASH.exec(folded.slice(cut))!;
-          subtitles.push(first.slice(cut + m[0].length).trim());
-        }
+        if (cut > 0) subtitles.push(first.slice(cut + 2).trim());
         for (const extra of run.slice(1)) {
           subtitles.push(
             src(extra, extra.start, extra.end)
@@ -514,12 +517,17 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     const continuing =
       !isLead && (head !== null || last.kind === 'para' || last.kind === 'jump' || last.kind === 'up');
     const followsCut = continuing && last.art === cur && openCut(cur);
-    const recent = arts.slice(Math.max(0, arts.length - WINDOW)).filter((art) => openCut(art));
+    const openCuts = () => {
+      const found: Art[] = [];
+      for (let k = Math.max(0, arts.length - WINDOW); k < arts.length; k++)
+        if (openCut(arts[k]!)) found.push(arts[k]!);
+      return found;
+    };
     let target: Art = cur;
     let join = false;
     if (followsCut) {
       join = true;
-      const others = recent.filter((art) => art !== cur);
+      const others = openCuts().filter((art) => art !== cur);
       if (others.length === 0) {
         const art = cur;
         repairs.push({
@@ -551,7 +559,8 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
               : `Line ${unit.n} follows the cut paragraph of article ${seq(from)}, but its vocabulary matches the cut paragraph of article ${seq(winner)} best (${explain(seq)}): the columns interleave.`,
         });
       }
-    } else if (!isLead && recent.length > 0 && startsMidSentence(unit.folded.slice(start - unit.start))) {
+    } else if (!isLead && startsMidSentence(unit.folded.slice(start - unit.start)) && openCuts().length > 0) {
+      const recent = openCuts();
       const { winner, scores } = choose(unit, start, end, recent, null);
       target = winner;
       join = true;
