@@ -55,6 +55,12 @@ describe('change log', () => {
     expect(first.tables['people']!.added).toEqual([...first.tables['people']!.added].sort());
   });
 
+  it('refuses tables with a duplicate key', () => {
+    const tables = fixtureTables();
+    tables.people.push(tables.people[0]!);
+    expect(() => rowDigests(tables)).toThrow(expect.objectContaining({ code: 'EXPORT_DUPLICATE_KEY' }));
+  });
+
   it('writes what the changes schema accepts', () => {
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(schemaOf('changes'));

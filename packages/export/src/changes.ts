@@ -23,6 +23,14 @@ export function rowDigests(input: Tables): RowDigests {
     const entries = rowsOf(input, table).map((row) => [keyFor(table, row), digest(write(row))] as const);
     entries.sort((a, b) => compareText(a[0], b[0]));
     out[table] = new Map(entries);
+    if (out[table].size !== entries.length) {
+      const duplicate = entries.find((entry, i) => i > 0 && entry[0] === entries[i - 1]![0])![0];
+      throw dataError(
+        'EXPORT_DUPLICATE_KEY',
+        `Table ${table} has two rows with the key ${duplicate}; keys must be unique. Validate the tables before exporting them.`,
+        { table, key: duplicate },
+      );
+    }
   }
   return out;
 }

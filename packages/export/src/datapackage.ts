@@ -79,7 +79,7 @@ const NAME = /^[a-z0-9._-]+$/;
  * column order with its title (Chinese) and description; `string`, `integer`, `number`, `boolean`, and
  * `list` (items joined with `;`) for arrays; constraints `required` (not nullable, or a list with
  * `minItems` ≥ 1: an empty list is an empty cell, which reads as missing), `minimum`, `maximum`,
- * `minLength`, `maxLength`, `pattern` (without `^…$`: a Table Schema pattern always matches the whole
+ * `minLength` (above 1: an empty cell already reads as missing), `maxLength`, `pattern` (without `^…$`: a Table Schema pattern always matches the whole
  * value) and `enum`; the key as `primaryKey`; the article reference as a foreign key to `articlesResource`.
  *
  * @example tableSchemaOf('people').fields[1] // { name: 'name', title: '姓名', type: 'string', … }
@@ -257,7 +257,7 @@ function descriptionOf(file: WrittenFile): string | undefined {
   if (file.format === 'csv' && file.flavour === 'excel') {
     return 'Excel flavour: starts with a UTF-8 byte order mark; a text cell that begins with = + - @ tab, CR, their full-width forms or an apostrophe has an apostrophe prepended against formula injection (remove one leading apostrophe from text cells to get the value).';
   }
-  if (file.format === 'json' && file.table === 'articles') {
+  if (file.path === 'articles.json') {
     return `Articles with their ${tableNames.filter((table) => tables[table].articleReference).join(', ')} nested as arrays of rows, in key order.`;
   }
   return undefined;

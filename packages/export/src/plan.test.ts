@@ -45,7 +45,8 @@ describe('planRelease', () => {
     expect(fileAt(files, 'articles.json')).toMatchObject({
       format: 'json',
       mediatype: 'application/json',
-      rows: 3,
+      table: null,
+      rows: null,
     });
   });
 

@@ -1,6 +1,7 @@
 import { columnsOf, type TableName, type Tables, tableNames, tables } from '@newsdata/contract';
 import type { CsvFlavour } from './cells.js';
 import { csvChunks } from './csv.js';
+import type { ReleaseOptions } from './datapackage.js';
 import { ChunkBuffer, formatJson } from './json.js';
 import { type AnyRow, rowJsonWriter, type SortedTables, sortTables } from './rows.js';
 
@@ -21,13 +22,13 @@ export const MEDIA_TYPES = {
 export interface ReleaseFile {
   /** Path inside the release directory, with `/` separators (`excel/articles.csv`). */
   path: string;
-  /** The table the file holds; `articles.json` holds the articles with their child rows nested. */
+  /** The table the file holds; null for `articles.json`, which nests the child rows into the articles. */
   table: TableName | null;
   format: FileFormat;
   /** Only for CSV files. */
   flavour?: CsvFlavour;
   mediatype: string;
-  /** Data rows (articles for `articles.json`); null for files that are not tables. */
+  /** Data rows of a table file; null for `articles.json`. */
   rows: number | null;
   chunks(): Iterable<Uint8Array>;
 }
@@ -48,7 +49,7 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
  * @example planRelease({ articles: [{ article_id: 'dl-0108~3f2a9c1d', title: '市政协召开党组会议', … }], paragraphs: […], … })
  * //   .map((file) => file.path) // ['articles.csv', …, 'excel/articles.csv', …, 'articles.ndjson', …, 'articles.json']
  */
-export function planRelease(input: Tables, _options?: unknown): ReleaseFile[] {
+export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): ReleaseFile[] {
   const sorted = sortTables(input);
   const files: ReleaseFile[] = [];
   for (const flavour of ['standard', 'excel'] as const) {
@@ -76,10 +77,10 @@ export function planRelease(input: Tables, _options?: unknown): ReleaseFile[] {
   }
   files.push({
     path: 'articles.json',
-    table: 'articles',
+    table: null,
     format: 'json',
     mediatype: MEDIA_TYPES.json,
-    rows: sorted.articles.length,
+    rows: null,
     chunks: () => articlesJsonChunks(sorted),
   });
   return files;

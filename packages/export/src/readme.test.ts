@@ -21,7 +21,7 @@ describe('README', () => {
     log.mockRestore();
     expect(printed[0]).toContain('articles.csv 1\n');
     expect(printed[0]).toContain('excel/statistics.csv 2\n');
-    expect(printed[0]).toMatch(/articles\.json 1$/);
+    expect(printed[0]).toMatch(/articles\.json $/);
     expect(printed[1]).toEqual(['dl-0109-a01~3f2a9c1d-p1-n1', 'dl-0109-a01~3f2a9c1d-p1-n2']);
   });
 });
