@@ -249,3 +249,15 @@ describe('parseByline', () => {
     expect(parseByline('市民服务中心启用')).toBeNull();
   });
 });
+
+describe('parsePage on text continued from another page', () => {
+  it('a heading over 上接 text starts that article, it is not a section of the one before', () => {
+    const page = parseFixture('continued-from-another-page.txt');
+    expectAccounted(page);
+    expect(page.articles.map((a) => [a.title, a.sections, a.paragraphs.length])).toEqual([
+      ['夜间经济点亮城市消费', [], 1],
+      ['老港区变身文创园区', [], 2],
+    ]);
+    expect(texts(page, 2)[0]!.startsWith('改造后的园区')).toBe(true);
+  });
+});

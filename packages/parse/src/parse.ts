@@ -414,6 +414,11 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       const after = units[j];
       const bylineNext =
         after !== undefined && (after.kind === 'byline' || (after.kind === 'para' && !!after.lead));
+      // Text marked 上接 under a heading is the rest of an article begun on another page.
+      const continuedNext =
+        after !== undefined &&
+        ((after.kind === 'marker' && after.marker === 'up') ||
+          (after.kind === 'para' && MARKER_HEAD.test(after.folded)));
       const dash = dashAt(folded) > 0;
       const dashNext = run.length > 1 && /^[—―-]/.test(run[1]!.folded);
       // A news lead opens with a time word and a comma (昨日, / 1月8日,): before one, a heading is a headline.
@@ -427,7 +432,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       let headline: boolean;
       if (bylineNext) headline = true;
       else if (kind === 'loose') headline = false;
-      else headline = dash || dashNext || cur === null || pendingUp.length > 0 || leadNext;
+      else headline = dash || dashNext || continuedNext || cur === null || pendingUp.length > 0 || leadNext;
       if (kind === 'loose' && !headline) kind = 'para';
       else if (!headline && after === undefined && cur !== null) kind = 'para';
       else if (headline) {
