@@ -1,7 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import compress from '@fastify/compress';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import send from 'send';
 import { gatherCatalog, renderCatalog, renderFeed } from './catalog.js';
@@ -86,6 +91,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const store = new ReleaseStore(options.out);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Health probes come every few seconds; a log line for each would drown the rest.
+    logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' }),
     // Against slow clients holding connections open (slowloris) and oversized requests.
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
