@@ -11,8 +11,10 @@ export interface Credits {
 const ROLE = /(特约通讯员|通讯员|实习生|见习生|见习记者|特约记者|首席记者|记者)/;
 /** A personal name: 2–4 Han characters, or a transcribed name with a middle dot. */
 const NAME = /^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}[·・][\u4e00-\u9fff]{1,10})$/;
-/** Credit prefixes that are not names: 文/ 图/ 本报. */
-const PREFIX = /^(?:文|图|文图|文\/图)\//;
+/** Credit prefixes that are not names: 文/ 图/, and the box or dot printed before a byline (□ ■ ◎). */
+const PREFIX = /^[□■◎●○◆◇★☆▲△]*\s*(?:文\/图\s*\/?|文\s*\/|图\s*\/)?/;
+/** Words that follow names in a credit and are not names: 报道, 摄, 整理. */
+const NOT_NAME = /^(?:报道|摄|摄影|整理|供图|制图|发自\S*)$/;
 
 function emptyCredits(): Credits {
   return { reporters: [], contributors: [], agency: null };
@@ -65,6 +67,7 @@ export function parseCredits(text: string, lenient = false): Credits | null {
       }
       continue;
     }
+    if (NOT_NAME.test(token)) continue;
     if (NAME.test(token)) {
       add(token);
       continue;

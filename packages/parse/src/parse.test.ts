@@ -242,6 +242,16 @@ describe('parseByline', () => {
       contributors: ['刘洋'],
       agency: null,
     });
+    expect(parseByline('□本报记者 王某 李某 报道')).toEqual({
+      reporters: ['王某', '李某'],
+      contributors: [],
+      agency: null,
+    });
+    expect(parseByline('文/图 新华社记者 阿依古丽·买买提')).toEqual({
+      reporters: ['阿依古丽·买买提'],
+      contributors: [],
+      agency: '新华社',
+    });
   });
 
   it('is not fooled by sentences that mention a reporter', () => {
