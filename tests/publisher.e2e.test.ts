@@ -6,6 +6,7 @@ import {
   get,
   getJson,
   type Running,
+  runCli,
   startCli,
   type Workspace,
   waitFor,
@@ -119,5 +120,57 @@ describe('the publisher app (cli start)', () => {
 
     const stopped = await app.stop();
     expect(stopped.code).toBe(0);
+  });
+
+  it('tells at restart how many ticks it missed and runs one catch-up publish', async () => {
+    ws = await workspace();
+    const published = await runCli(['publish', '--source', ws.sources, '--out', ws.out]);
+    expect(published.code, published.stderr).toBe(0);
+    const statePath = join(ws.out, 'state.json');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString();
+    await writeFile(
+      statePath,
+      JSON.stringify({
+        last_run: twoHoursAgo,
+        last_success: twoHoursAgo,
+        last_error: null,
+        current_release: null,
+        source_hashes: {},
+      }),
+    );
+    app = startCli([
+      'schedule',
+      '--source',
+      ws.sources,
+      '--out',
+      ws.out,
+      '--cron',
+      '* * * * *',
+      '--tz',
+      'UTC',
+    ]);
+    const running = app;
+    const lines = () =>
+      running.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const missed = await waitFor(() => lines().find((line) => typeof line.missed_ticks === 'number'), {
+      what: 'the missed-tick log line',
+      context: () => running.stderr,
+    });
+    expect(missed.missed_ticks).toBeGreaterThanOrEqual(119);
+    expect(missed.missed_ticks).toBeLessThanOrEqual(120);
+    const catchUp = await waitFor(() => lines().find((line) => line.reason === 'start' && line.status), {
+      what: 'the catch-up run',
+      context: () => running.stderr,
+    });
+    expect(catchUp.status).toBe('unchanged');
+    const state = JSON.parse(await readFile(statePath, 'utf8'));
+    expect(state.current_release).toBe(catchUp.release_id);
+    expect(state.last_run > twoHoursAgo).toBe(true);
+    expect(Object.keys(state.source_hashes)).toContain('dalian-daily-sample-page');
+    expect(lines().filter((line) => line.reason === 'start')).toHaveLength(1);
+    expect((await app.stop()).code).toBe(0);
   });
 });
