@@ -8,7 +8,7 @@ export interface Credits {
 }
 
 /** Roles printed in bylines. Those with 记者 are reporters; the rest (通讯员, 实习生) contribute. */
-const ROLE = /(特约通讯员|通讯员|实习生|见习生|见习记者|特约记者|首席记者|记者)/;
+const ROLE = /(特约通讯员|通讯员|实习生|见习生|见习记者|特约记者|首席记者|记者|评论员)/;
 /** A personal name: 2–4 Han characters, or a transcribed name with a middle dot. */
 const NAME = /^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,8}[·・][\u4e00-\u9fff]{1,10})$/;
 /** Credit prefixes that are not names: 文/ 图/, and the box or dot printed before a byline (□ ■ ◎). */
@@ -60,7 +60,9 @@ export function parseCredits(text: string, lenient = false): Credits | null {
         if (!/^[\u4e00-\u9fffA-Za-z0-9]+$/.test(agency) && !lenient) return null;
         credits.agency = agency;
       }
-      role = match[0].includes('记者') ? 'reporter' : 'contributor';
+      role = match[0].includes('记者') || match[0] === '评论员' ? 'reporter' : 'contributor';
+      // 本报评论员 signs an editorial without a name: the role alone is the byline.
+      if (match[0] === '评论员' && rest.length === 0) names++;
       if (rest.length > 0) {
         if (NAME.test(rest)) add(rest);
         else if (!lenient) return null;

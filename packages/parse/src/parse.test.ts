@@ -271,3 +271,24 @@ describe('parsePage on text continued from another page', () => {
     expect(texts(page, 2)[0]!.startsWith('改造后的园区')).toBe(true);
   });
 });
+
+describe('parsePage on an editorial without blank lines', () => {
+  it('reads 本报评论员 as a byline, indented single-line paragraphs, and flags a lead with no headline', () => {
+    const page = parseFixture('editorial-single-newlines.txt');
+    expectAccounted(page);
+    expect(page.articles).toHaveLength(1);
+    expect(page.articles[0]).toMatchObject({
+      title: '坚定信心 真抓实干',
+      subtitle: '写在全国两会召开之际',
+      reporters: [],
+      agency: null,
+      sections: ['稳增长政策持续发力'],
+    });
+    expect(texts(page)[1]).toBe(
+      '实践表明，只要我们坚定信心、真抓实干，就一定能够战胜前进道路上的各种困难挑战，不断开创发展新局面。',
+    );
+    expect(page.warnings).toEqual([
+      expect.objectContaining({ code: 'lead-without-headline', line: 9, lines: [] }),
+    ]);
+  });
+});

@@ -517,6 +517,14 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
         last = { kind: 'byline', art, block: unit.block };
         continue;
       }
+    } else if (lead) {
+      warnings.push({
+        code: 'lead-without-headline',
+        message: `Line ${unit.n} opens like the lead of a new article (${quote(src(unit, unit.start, unit.start + lead.end), false)}) but no headline precedes it; it is kept, byline and all, as a paragraph of “${cur.title}”.`,
+        line: unit.n,
+        column: columnOf(unit.n, unit.start),
+        lines: [],
+      });
     }
 
     const continuing =
