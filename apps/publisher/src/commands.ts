@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TOOL, tableNames } from '@newsdata/contract';
+import { createCoordination } from '@newsdata/coordinate';
 import { ExitCode, exitCodeFor, isNewsDataError } from '@newsdata/errors';
 import { publish, validateSources } from '@newsdata/publish';
 import { exitCodeForReport, formatReport } from '@newsdata/validate';
@@ -155,7 +156,20 @@ async function runPublish(flags: Flags & { lang: Lang }) {
 async function runSchedule(flags: Flags, withServer: boolean) {
   const settings = settingsFrom(flags);
   const logger = createLogger(settings.logLevel);
-  const scheduler = new Scheduler({ ...settings, logger });
+  const coordination = settings.redis ? createCoordination({ url: settings.redis, logger }) : undefined;
+  if (coordination) {
+    try {
+      await coordination.connection.ready();
+    } catch (error) {
+      await coordination.close().catch(() => undefined);
+      throw error;
+    }
+    logger.info(
+      { replica: coordination.replicaId, redis: coordination.connection.where },
+      'coordinating through Redis',
+    );
+  }
+  const scheduler = new Scheduler({ ...settings, logger, ...(coordination ? { coordination } : {}) });
   let app: FastifyInstance | undefined;
   onSignals(
     logger,
@@ -166,7 +180,12 @@ async function runSchedule(flags: Flags, withServer: boolean) {
     () => scheduler.abort(),
   );
   if (withServer) {
-    const started = await serve({ ...settings, logger, nextRun: () => scheduler.nextRun() });
+    const started = await serve({
+      ...settings,
+      logger,
+      nextRun: () => scheduler.nextRun(),
+      ...(coordination ? { replica: () => coordination.status.snapshot() } : {}),
+    });
     app = started.app;
     logger.info({ url: started.url, out: settings.out }, `serving ${settings.out} at ${started.url}`);
   }
@@ -213,7 +232,7 @@ const scheduleOptions = (command: Command) =>
   command
     .addOption(new Option('--cron <expr>', 'node-cron schedule (default "* * * * *": every minute)'))
     .addOption(new Option('--tz <zone>', 'IANA time zone of the schedule (default Asia/Shanghai)'))
-    .addOption(new Option('--redis <url>', 'redis:// URL (accepted for configuration; see README)'))
+    .addOption(new Option('--redis <url>', 'redis:// URL: replicas sharing the store coordinate through it'))
     .addOption(new Option('--log-level <level>', 'pino log level (default info)'));
 const serveOptions = (command: Command) =>
   command

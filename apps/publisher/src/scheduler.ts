@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { Coordination } from '@newsdata/coordinate';
 import { isNewsDataError } from '@newsdata/errors';
 import { discoverSources, type PublishResult, publish, readSource } from '@newsdata/publish';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -24,7 +25,18 @@ export interface SchedulerOptions {
   watch?: boolean;
   /** Clock, for tests of the missed-tick count. */
   now?: () => Date;
+  /**
+   * Replicas sharing a release store through Redis: one replica runs each tick (node-cron's
+   * distributed mode), runs at start and after file changes are elected the same way, and the switch
+   * of `current` is fenced.
+   */
+  coordination?: Coordination;
 }
+
+/** node-cron task name; with Redis it is part of every fire's key. */
+const TASK = 'publish';
+/** A replica that dies while running is replaced after this long. */
+const LEASE_MS = 30_000;
 
 /** Why a run started. */
 export type RunReason = 'start' | 'tick' | 'watch' | 'manual';
@@ -105,10 +117,12 @@ export class Scheduler {
           : 'no scheduled run was missed',
       );
     }
+    const coordinator = this.options.coordination?.coordinator;
     this.#task = cron.schedule(this.options.cron, () => this.trigger('tick'), {
       timezone: this.options.tz,
       noOverlap: true,
-      name: 'newsdata-publish',
+      name: TASK,
+      ...(coordinator ? { distributed: true, runCoordinator: coordinator, distributedLease: LEASE_MS } : {}),
     });
     if (this.options.watch !== false) await this.#watch();
     logger.info(
@@ -128,7 +142,7 @@ export class Scheduler {
       this.#pending ??= reason;
       return this.#running;
     }
-    this.#running = this.#run(reason).finally(() => {
+    this.#running = this.#elected(reason).finally(() => {
       this.#running = undefined;
       const next = this.#pending;
       this.#pending = undefined;
@@ -146,6 +160,7 @@ export class Scheduler {
     if (this.#task) await this.#task.destroy();
     this.#task = undefined;
     await this.#running;
+    await this.options.coordination?.close();
   }
 
   /** Abandon the run under way (the release store's staging keeps that safe). */
@@ -220,6 +235,63 @@ export class Scheduler {
     }
   }
 
+  /** Without Redis: run. With it: ticks were elected by node-cron already; other runs are elected here. */
+  async #elected(reason: RunReason): Promise<void> {
+    const coordination = this.options.coordination;
+    if (!coordination || reason === 'tick') return this.#run(reason);
+    try {
+      const outcome = await coordination.coordinator.run(
+        `${TASK}:${reason}-${this.#now().toISOString()}`,
+        LEASE_MS,
+        () => this.#run(reason),
+      );
+      if (!outcome.ran)
+        this.options.logger.info({ reason }, 'another replica is publishing; this one skips the run');
+    } catch (error) {
+      this.options.logger.error(
+        { reason, err: error },
+        'could not reach the coordinator; the run is skipped',
+      );
+    }
+  }
+
+  /** publish(), under the fenced switch lock when replicas share the store. */
+  async #publish(signal: AbortSignal): Promise<PublishResult> {
+    const options = {
+      sources: this.options.sources,
+      out: this.options.out,
+      keep: this.options.keep,
+      onInvalid: this.options.onInvalid,
+      maxQuarantineShare: this.options.maxQuarantineShare,
+      lang: this.options.lang ?? 'en',
+      logger: this.options.logger,
+      signal,
+      lock: 'wait' as const,
+    };
+    const coordination = this.options.coordination;
+    if (!coordination) return publish(options);
+    const result = await coordination.switchLock.withLock(
+      (guard) => publish({ ...options, beforeSwitch: guard.beforeSwitch }),
+      { waitMs: LEASE_MS },
+    );
+    const fenced = result.error?.code === 'SWITCH_FENCED';
+    await coordination.status
+      .recordRun({
+        status:
+          result.status === 'published' || result.status === 'unchanged'
+            ? result.status
+            : fenced
+              ? 'fenced'
+              : 'failed',
+        ...(result.release_id ? { releaseId: result.release_id } : {}),
+        ...(result.error ? { error: `${result.error.code}: ${result.error.message}` } : {}),
+      })
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error }, 'could not record the run in Redis'),
+      );
+    return result;
+  }
+
   async #run(reason: RunReason): Promise<void> {
     const { logger } = this.options;
     const started = this.#now();
@@ -246,17 +318,7 @@ export class Scheduler {
     let result: PublishResult | undefined;
     let failure: { code: string; message: string } | undefined;
     try {
-      result = await publish({
-        sources: this.options.sources,
-        out: this.options.out,
-        keep: this.options.keep,
-        onInvalid: this.options.onInvalid,
-        maxQuarantineShare: this.options.maxQuarantineShare,
-        lang: this.options.lang ?? 'en',
-        logger,
-        signal: controller.signal,
-        lock: 'wait',
-      });
+      result = await this.#publish(controller.signal);
     } catch (error) {
       failure = {
         code: isNewsDataError(error) ? error.code : 'PUBLISH_FAILED',

@@ -39,6 +39,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** When the scheduler runs in the same process: its next run. */
   nextRun?: () => Date | null;
+  /** With Redis: this replica's part of `/healthz` (lease, last run of any replica). */
+  replica?: () => Promise<unknown>;
 }
 
 export interface ListenOptions extends ServerOptions {
@@ -144,7 +146,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
 
   app.get('/healthz', async (_request, reply) => {
-    const body = await health(store, options.nextRun);
+    const body: Health & { replica?: unknown } = await health(store, options.nextRun);
+    if (options.replica) body.replica = await options.replica();
     return reply
       .code(body.status === 'error' ? 503 : 200)
       .header('Cache-Control', 'no-store')
