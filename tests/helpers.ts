@@ -33,7 +33,10 @@ export interface Finished {
 }
 
 /** Run the CLI to completion. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Finished> {
   const child = startCli(args, options);
   return child.exited;
 }
