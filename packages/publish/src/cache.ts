@@ -67,6 +67,11 @@ export class SourceCache<T> {
     }
   }
 
+  /** Keep the entry for `key` at the next prune without reading it. */
+  touch(key: string): void {
+    this.used.add(key);
+  }
+
   /** Store `value` under `key` (atomically: a crash leaves the old entry or the new one). */
   async put(key: string, value: T): Promise<void> {
     this.used.add(key);

@@ -190,8 +190,25 @@ describe('publish', () => {
     const dir = join(out, '.cache', 'sources');
     for (const name of await readdir(dir))
       await writeFile(join(dir, name), '{"format":1,"key":"x","value":{');
+    // Without the record of the last run's inputs, the sources go through the cache.
+    await rm(join(out, '.cache', 'last-run.json'));
     const again = await publish({ sources: [sources], out });
     expect(again).toMatchObject({ status: 'unchanged', release_id: first.release_id, parsed: 1, cached: 0 });
+    const third = await publish({ sources: [sources], out });
+    expect(third).toMatchObject({ status: 'unchanged', parsed: 0, cached: 1 });
+    expect(third.report).toEqual(first.report);
+    expect(third.sources).toEqual([
+      expect.objectContaining({ source_id: 'dalian-daily-sample-page', encoding: 'utf-8' }),
+    ]);
+  }, 60_000);
+
+  it('does not take a changed option for an unchanged run', async () => {
+    const { sources, out } = await setup();
+    const first = await publish({ sources: [sources], out });
+    const renamed = await publish({ sources: [sources], out, dataPackage: { title: '大连日报新闻数据' } });
+    expect(renamed.status).toBe('published');
+    expect(renamed.release_id).not.toBe(first.release_id);
+    expect(renamed.changes?.tables.articles).toEqual({ added: [], removed: [], changed: [] });
   }, 60_000);
 
   it('blocks invalid data: the report goes to reports/latest-invalid.json and current stays', async () => {
@@ -279,6 +296,29 @@ describe('publish', () => {
     const release = await acquireLock(out);
     await expect(publish({ sources: [sources], out })).rejects.toMatchObject({ code: 'PUBLISH_LOCKED' });
     await release();
+  });
+});
+
+describe('publish refuses to start', () => {
+  it('on a source set that is empty (it would publish an empty release)', async () => {
+    const sources = await tempDir();
+    const out = await tempDir();
+    await expect(publish({ sources: [sources], out })).rejects.toMatchObject({
+      code: 'SOURCES_EMPTY',
+      fault: 'runtime',
+    });
+    await expect(validateSources({ sources: [sources] })).rejects.toMatchObject({ code: 'SOURCES_EMPTY' });
+  });
+
+  it('when cancelled: PUBLISH_ABORTED, the store untouched and unlocked', async () => {
+    const { sources, out } = await setup();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(publish({ sources: [sources], out, signal: controller.signal })).rejects.toMatchObject({
+      code: 'PUBLISH_ABORTED',
+    });
+    expect(await readCurrent(out)).toBeNull();
+    expect(await readdir(out)).not.toContain('.lock');
   });
 });
 

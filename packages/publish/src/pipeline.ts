@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import {
@@ -21,7 +21,6 @@ import {
   type WrittenFile as ExportedFile,
   type License,
   planRelease,
-  type ReleaseFile,
   releaseIdFor,
   rowDigests,
   serializeJson,
@@ -201,43 +200,64 @@ function sourceError(error: unknown): {
   return { code: 'SOURCE_FAILED', message: (error as Error).message ?? String(error) };
 }
 
-/** Read, parse and extract every source (from the cache where it can), in source-id order. */
-async function collect(
+type SourceFailure = ReturnType<typeof sourceError>;
+
+/** A source after reading: its bytes and cache key, or why it could not be read. */
+interface ReadResult {
+  ref: SourceRef;
+  where: string;
+  loaded: LoadedSource | null;
+  key: string | null;
+  failure?: SourceFailure;
+}
+
+/** Map with at most `width` calls in flight, keeping the order of the input. */
+async function pool<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+  after?: () => void,
+) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+      after?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
+  return results;
+}
+
+/** Read and hash every source; URL sources through their conditional-request cache. */
+async function readAll(
   refs: SourceRef[],
   options: CollectOptions,
-  caches: { sources: SourceCache<CachedSource>; urls: UrlCache } | null,
-): Promise<Collected> {
+  urls: UrlCache | null,
+): Promise<ReadResult[]> {
   const logger = options.logger ?? silent;
-  const engine = options.engine ?? defaultEngine;
-  const results: {
-    context: SourceContext;
-    summary: SourceSummary;
-    tables: Tables | null;
-    loaded: LoadedSource | null;
-  }[] = new Array(refs.length);
-  let done = 0;
-  let parsed = 0;
-  let cached = 0;
-
-  const one = async (ref: SourceRef) => {
-    options.signal?.throwIfAborted();
+  checkAborted(options.signal);
+  await settle(refs, options.read?.settleMs ?? 200, options.signal).catch(() => checkAborted(options.signal));
+  return pool(refs, options.concurrency ?? 4, async (ref): Promise<ReadResult> => {
+    checkAborted(options.signal);
     const where = ref.kind === 'file' ? ref.file : ref.url;
-    let loaded: LoadedSource;
     try {
-      const previous = ref.kind === 'url' && caches ? await caches.urls.previous(ref.source_id) : null;
-      loaded = await readSource(ref, {
+      const previous = ref.kind === 'url' && urls ? await urls.previous(ref.source_id) : null;
+      let loaded = await readSource(ref, {
         ...options.read,
         ...(previous ? { previous } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      if (loaded.notModified && caches) {
-        caches.urls.touch(ref.source_id);
-        const bytes = await caches.urls.bytes(loaded.sha256);
+      if (loaded.notModified && urls) {
+        urls.touch(ref.source_id);
+        const bytes = await urls.bytes(loaded.sha256);
         if (!bytes)
           throw runtimeError('SOURCE_CACHE_LOST', `The cached copy of ${where} disappeared; publish again.`);
         loaded = { ...loaded, bytes, notModified: false };
-      } else if (ref.kind === 'url' && caches) {
-        await caches.urls.remember(
+      } else if (ref.kind === 'url' && urls) {
+        await urls.remember(
           ref.source_id,
           {
             url: ref.url,
@@ -248,9 +268,15 @@ async function collect(
           loaded.bytes,
         );
       }
+      const key = cacheKey({
+        source_id: loaded.source_id,
+        sha256: loaded.sha256,
+        metaSha256: loaded.metaSha256,
+      });
+      return { ref, where, loaded, key };
     } catch (error) {
-      if (options.signal?.aborted) throw error;
-      // Configuration and disk problems stop the run; a source that cannot be had is a report entry.
+      checkAborted(options.signal);
+      // Disk problems stop the run; a source that cannot be had is a report entry.
       if (
         isNewsDataError(error) &&
         error.code.startsWith('IO_') &&
@@ -261,82 +287,97 @@ async function collect(
       }
       const failure = sourceError(error);
       logger.warn({ source_id: ref.source_id, file: where, code: failure.code }, 'source could not be read');
-      return {
-        context: {
-          source_id: ref.source_id,
-          file: where,
-          sha256: EMPTY_SHA256,
-          bytes: 0,
-          encoding: null,
-          error: failure,
-        },
-        summary: {
-          source_id: ref.source_id,
-          sha256: '',
-          bytes: 0,
-          encoding: null,
-          file: where,
-          cached: false,
-          error: { code: failure.code, message: failure.message },
-        },
-        tables: null,
-        loaded: null,
-      };
+      return { ref, where, loaded: null, key: null, failure };
     }
+  });
+}
 
-    const key = cacheKey({
-      source_id: loaded.source_id,
-      sha256: loaded.sha256,
-      metaSha256: loaded.metaSha256,
-    });
-    let entry = caches ? await caches.sources.get(key) : null;
-    const fromCache = entry !== null;
-    let failure: ReturnType<typeof sourceError> | undefined;
-    if (!entry) {
-      try {
-        const page = engine.parsePage(loaded.bytes, { file: where });
-        const tables = engine.toRecords(page, {
-          source_id: loaded.source_id,
-          meta: loaded.meta,
-          date: loaded.date,
-        });
-        entry = {
-          encoding: page.encoding,
-          lines: page.lines,
-          accounting: page.accounting,
-          noise: page.noise.map((entry) => ({ line: entry.line })),
-          warnings: page.warnings,
-          tables,
+/** Parse and extract every source that was read (from the cache where it can), in source-id order. */
+async function buildAll(
+  reads: ReadResult[],
+  options: CollectOptions,
+  cache: SourceCache<CachedSource> | null,
+): Promise<Collected> {
+  const logger = options.logger ?? silent;
+  const engine = options.engine ?? defaultEngine;
+  let done = 0;
+  let parsed = 0;
+  let cached = 0;
+  const results = await pool(
+    reads,
+    options.concurrency ?? 4,
+    async ({ ref, where, loaded, key, failure: readFailure }) => {
+      checkAborted(options.signal);
+      if (!loaded || key === null) {
+        const failure = readFailure ?? { code: 'SOURCE_FAILED', message: `${where} could not be read.` };
+        return {
+          context: {
+            source_id: ref.source_id,
+            file: where,
+            sha256: EMPTY_SHA256,
+            bytes: 0,
+            encoding: null,
+            error: failure,
+          } satisfies SourceContext,
+          summary: {
+            source_id: ref.source_id,
+            sha256: '',
+            bytes: 0,
+            encoding: null,
+            file: where,
+            cached: false,
+            error: { code: failure.code, message: failure.message },
+          } satisfies SourceSummary,
+          tables: null,
+          loaded: null,
         };
-        parsed++;
-        if (caches) await caches.sources.put(key, entry);
-      } catch (error) {
-        // Whatever stops one page (undecodable bytes, or a parser bug) is that source's problem in the report.
-        if (!isNewsDataError(error))
-          logger.error({ source_id: loaded.source_id, err: error }, 'parse failed');
-        failure = sourceError(error);
       }
-    } else {
-      cached++;
-    }
-    logger.debug(
-      { source_id: loaded.source_id, sha256: loaded.sha256, cached: fromCache, error: failure?.code },
-      fromCache ? 'source from cache' : 'source parsed',
-    );
-    const context: SourceContext = {
-      source_id: loaded.source_id,
-      file: where,
-      sha256: loaded.sha256,
-      bytes: loaded.bytes.byteLength,
-      encoding: entry?.encoding ?? null,
-      ...(entry
-        ? { lines: entry.lines, accounting: entry.accounting, noise: entry.noise, warnings: entry.warnings }
-        : {}),
-      ...(failure ? { error: failure } : {}),
-    };
-    return {
-      context,
-      summary: {
+      let entry = cache ? await cache.get(key) : null;
+      const fromCache = entry !== null;
+      let failure: SourceFailure | undefined;
+      if (!entry) {
+        try {
+          const page = engine.parsePage(loaded.bytes, { file: where });
+          const tables = engine.toRecords(page, {
+            source_id: loaded.source_id,
+            meta: loaded.meta,
+            date: loaded.date,
+          });
+          entry = {
+            encoding: page.encoding,
+            lines: page.lines,
+            accounting: page.accounting,
+            noise: page.noise.map((item) => ({ line: item.line })),
+            warnings: page.warnings,
+            tables,
+          };
+          parsed++;
+          if (cache) await cache.put(key, entry);
+        } catch (error) {
+          // Whatever stops one page (undecodable bytes, or a parser bug) is that source's problem in the report.
+          if (!isNewsDataError(error))
+            logger.error({ source_id: loaded.source_id, err: error }, 'parse failed');
+          failure = sourceError(error);
+        }
+      } else {
+        cached++;
+      }
+      logger.debug(
+        { source_id: loaded.source_id, sha256: loaded.sha256, cached: fromCache, error: failure?.code },
+        fromCache ? 'source from cache' : 'source parsed',
+      );
+      const context: SourceContext = {
+        source_id: loaded.source_id,
+        file: where,
+        sha256: loaded.sha256,
+        bytes: loaded.bytes.byteLength,
+        encoding: entry?.encoding ?? null,
+        ...(entry
+          ? { lines: entry.lines, accounting: entry.accounting, noise: entry.noise, warnings: entry.warnings }
+          : {}),
+        ...(failure ? { error: failure } : {}),
+      };
+      const summary: SourceSummary = {
         source_id: loaded.source_id,
         sha256: loaded.sha256,
         bytes: loaded.bytes.byteLength,
@@ -344,24 +385,11 @@ async function collect(
         file: where,
         cached: fromCache,
         ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
-      },
-      tables: entry?.tables ?? null,
-      loaded,
-    };
-  };
-
-  await settle(refs, options.read?.settleMs ?? 200, options.signal);
-  let next = 0;
-  const worker = async () => {
-    while (next < refs.length) {
-      const index = next++;
-      results[index] = await one(refs[index]!);
-      done++;
-      options.onProgress?.(done, refs.length);
-    }
-  };
-  const width = Math.max(1, Math.min(options.concurrency ?? 4, refs.length));
-  await Promise.all(Array.from({ length: width }, worker));
+      };
+      return { context, summary, tables: entry?.tables ?? null, loaded: loaded as LoadedSource | null };
+    },
+    () => options.onProgress?.(++done, reads.length),
+  );
 
   const tables = emptyTables();
   for (const result of results) {
@@ -376,6 +404,38 @@ async function collect(
     parsed,
     cached,
   };
+}
+
+/** Everything a release's bytes depend on besides the code: when it is the same as last time, so is the release. */
+function fingerprintOf(reads: ReadResult[], options: PublishOptions): string | null {
+  if (options.engine || reads.some((read) => read.key === null)) return null;
+  const inputs = {
+    tool: TOOL.version,
+    lang: options.lang ?? 'en',
+    onInvalid: options.onInvalid ?? 'block',
+    maxQuarantineShare: options.maxQuarantineShare ?? 0.05,
+    dataPackage: options.dataPackage ?? null,
+    sources: reads.map((read) => [read.ref.source_id, read.where, read.key]),
+  };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+}
+
+const LAST_RUN = ['.cache', 'last-run.json'] as const;
+
+/** The fingerprint of the inputs of the current release, as the last successful run recorded it. */
+async function lastRun(out: string): Promise<{ fingerprint: string; release_id: string } | null> {
+  try {
+    const value = JSON.parse(await readFile(join(out, ...LAST_RUN), 'utf8'));
+    return typeof value?.fingerprint === 'string' && typeof value?.release_id === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+async function rememberRun(out: string, fingerprint: string | null, release_id: string): Promise<void> {
+  const file = join(out, ...LAST_RUN);
+  if (fingerprint === null) await rm(file, { force: true });
+  else await writeFileAtomic(file, JSON.stringify({ fingerprint, release_id }));
 }
 
 /**
@@ -403,8 +463,8 @@ async function settle(refs: SourceRef[], settleMs: number, signal?: AbortSignal)
 export async function validateSources(
   options: CollectOptions,
 ): Promise<{ report: ValidationReport; sources: SourceSummary[]; tables: Tables; parsed: number }> {
-  const refs = await discoverSources(options.sources);
-  const collected = await collect(refs, options, null);
+  const refs = await sourcesOf(options.sources);
+  const collected = await buildAll(await readAll(refs, options, null), options, null);
   const report = validateRelease(
     { tables: collected.tables, sources: collected.contexts },
     { lang: options.lang ?? 'en' },
@@ -412,15 +472,24 @@ export async function validateSources(
   return { report, sources: collected.summaries, tables: collected.tables, parsed: collected.parsed };
 }
 
-/** Size and sha256 of chunks, without writing them. */
-function hashChunks(chunks: Iterable<Uint8Array>): { bytes: number; sha256: string } {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for (const chunk of chunks) {
-    hash.update(chunk);
-    bytes += chunk.byteLength;
+/** The sources named by the specs; none at all is a mistake (it would publish an empty release). */
+async function sourcesOf(specs: string[]): Promise<SourceRef[]> {
+  const refs = await discoverSources(specs);
+  if (refs.length === 0) {
+    throw runtimeError(
+      'SOURCES_EMPTY',
+      `No sources found in ${specs.join(', ') || '(no --source given)'}: give .txt files, a directory holding them, or URLs.`,
+    );
   }
-  return { bytes, sha256: hash.digest('hex') };
+  return refs;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw runtimeError('PUBLISH_ABORTED', 'The publish was cancelled; the current release is unchanged.', {
+      cause: signal.reason,
+    });
+  }
 }
 
 function withProblem(report: ValidationReport, problem: Problem): ValidationReport {
@@ -462,7 +531,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const started = performance.now();
   const logger = options.logger ?? silent;
   const { out, keep = 30, onInvalid = 'block', maxQuarantineShare = 0.05, now = () => new Date() } = options;
-  const refs = await discoverSources(options.sources);
+  const refs = await sourcesOf(options.sources);
   const release = await acquireLock(out, {
     wait: options.lock === 'wait',
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
@@ -475,7 +544,45 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     const previous = await readCurrent(out);
     const previous_release_id = previous?.id ?? null;
     const caches = { sources: new SourceCache<CachedSource>(out), urls: new UrlCache(out) };
-    const collected = await collect(refs, options, caches);
+    const reads = await readAll(refs, options, caches.urls);
+    const fingerprint = fingerprintOf(reads, options);
+    const elapsed = () => Math.round(performance.now() - started);
+
+    // The same inputs as the current release: nothing to parse, validate or export.
+    const last = fingerprint && previous ? await lastRun(out) : null;
+    if (previous && last?.fingerprint === fingerprint && last.release_id === previous.id) {
+      const report = await readReport(out, previous.id);
+      if (report) {
+        for (const read of reads) if (read.key) caches.sources.touch(read.key);
+        await caches.sources.prune();
+        await caches.urls.prune();
+        const encodings = new Map(
+          previous.manifest.sources.map((source) => [source.source_id, source.encoding]),
+        );
+        options.onProgress?.(reads.length, reads.length);
+        logger.info({ release_id: previous.id }, 'sources unchanged: nothing to publish');
+        return {
+          status: 'unchanged',
+          release_id: previous.id,
+          previous_release_id: previous.id,
+          report,
+          changes: null,
+          sources: reads.map((read) => ({
+            source_id: read.ref.source_id,
+            sha256: read.loaded!.sha256,
+            bytes: read.loaded!.bytes.byteLength,
+            encoding: encodings.get(read.ref.source_id) ?? null,
+            file: read.where,
+            cached: true,
+          })),
+          parsed: 0,
+          cached: reads.length,
+          duration_ms: elapsed(),
+        };
+      }
+    }
+
+    const collected = await buildAll(reads, options, caches.sources);
     let report = validateRelease(
       { tables: collected.tables, sources: collected.contexts },
       { lang: options.lang ?? 'en' },
@@ -486,7 +593,6 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       parsed: collected.parsed,
       cached: collected.cached,
     };
-    const elapsed = () => Math.round(performance.now() - started);
 
     let tables = collected.tables;
     let rejected: RejectedRow[] = [];
@@ -547,34 +653,31 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
           },
         ];
       });
-      const hashed = files.map((file) => ({ file, ...hashChunks(file.chunks()) }));
-      const extras = releaseExtras(hashed, sources, report, rejected, collected.loaded, options);
-      const release_id = releaseIdFor([
-        ...hashed.map(({ file, sha256 }) => ({ path: file.path, sha256 })),
-        ...extras.map((extra) => ({
-          path: extra.path,
-          sha256: createHash('sha256').update(extra.bytes).digest('hex'),
-        })),
-      ]);
+      checkAborted(options.signal);
+      staging = await openStaging(out);
+      const written: ExportedFile[] = [];
+      for (const file of files) {
+        const entry = await staging.write(file.path, file.chunks(), file.rows);
+        written.push({
+          ...entry,
+          table: file.table,
+          format: file.format,
+          ...(file.flavour ? { flavour: file.flavour } : {}),
+          mediatype: file.mediatype,
+        });
+      }
+      const extras = releaseExtras(written, sources, report, rejected, collected.loaded, options);
+      for (const extra of extras) await staging.write(extra.path, [extra.bytes], extra.rows);
+      const release_id = releaseIdFor(staging.files);
       if (release_id === previous_release_id) {
+        await staging.discard();
+        staging = null;
+        await rememberRun(out, fingerprint, release_id);
         await caches.sources.prune();
         await caches.urls.prune();
         logger.info({ release_id }, 'sources unchanged: nothing to publish');
         return { status: 'unchanged', release_id, report, changes: null, ...base, duration_ms: elapsed() };
       }
-
-      staging = await openStaging(out);
-      for (const { file, sha256 } of hashed) {
-        const written = await staging.write(file.path, file.chunks(), file.rows);
-        if (written.sha256 !== sha256) {
-          throw runtimeError(
-            'EXPORT_NOT_DETERMINISTIC',
-            `${file.path} came out different when written a second time; report this as a bug.`,
-            { file: file.path },
-          );
-        }
-      }
-      for (const extra of extras) await staging.write(extra.path, [extra.bytes], extra.rows);
       const changes = diffReleases(
         previous ? await previousDigests(out, previous.id, previous.manifest) : null,
         rowDigests(tables),
@@ -595,9 +698,11 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
             );
           }
           await options.beforeSwitch?.();
+          checkAborted(options.signal);
         },
       });
       staging = null;
+      await rememberRun(out, fingerprint, release_id);
       const pruned = await pruneReleases(out, keep, previous_release_id ? [previous_release_id] : []);
       await caches.sources.prune();
       await caches.urls.prune();
@@ -646,7 +751,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 
 /** datapackage.json, validation-report.json and the quarantine CSVs: deterministic, so part of the id. */
 function releaseExtras(
-  hashed: ({ file: ReleaseFile } & { bytes: number; sha256: string })[],
+  described: ExportedFile[],
   sources: Manifest['sources'],
   report: ValidationReport,
   rejected: RejectedRow[],
@@ -654,16 +759,6 @@ function releaseExtras(
   options: PublishOptions,
 ): ExtraFile[] {
   const quarantine = quarantineFiles(rejected);
-  const described: ExportedFile[] = hashed.map(({ file, bytes, sha256 }) => ({
-    path: file.path,
-    bytes,
-    sha256,
-    rows: file.rows,
-    table: file.table,
-    format: file.format,
-    ...(file.flavour ? { flavour: file.flavour } : {}),
-    mediatype: file.mediatype,
-  }));
   const licenseNames = [
     ...new Set(loaded.flatMap((source) => (source?.meta?.license ? [source.meta.license] : []))),
   ].sort();
@@ -685,6 +780,17 @@ function releaseExtras(
     { path: 'validation-report.json', rows: null, bytes: serializeJson(report) },
     ...quarantine.map((file) => ({ path: file.path, rows: file.rows, bytes: file.bytes })),
   ];
+}
+
+/** The validation report of a release, or null when it cannot be read. */
+async function readReport(out: string, id: string): Promise<ValidationReport | null> {
+  try {
+    return JSON.parse(
+      await readFile(join(storePaths(out).release(id), 'validation-report.json'), 'utf8'),
+    ) as ValidationReport;
+  } catch {
+    return null;
+  }
 }
 
 /** Row digests of the previous release, rebuilt from its NDJSON files (a missing table counts as empty). */

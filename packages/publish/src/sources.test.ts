@@ -135,6 +135,8 @@ describe('readSource (files)', () => {
     await expect(readSource(ref!, { maxBytes: 10 })).rejects.toMatchObject({ code: 'SOURCE_TOO_LARGE' });
   });
 
+  // The guarantee holds for writers that do not stall for longer than settleMs in the middle of a
+  // write (a writer that truncates and then sleeps is indistinguishable from an empty file).
   it('never returns a torn read of a file that is rewritten while it is read', async () => {
     const dir = await tempDir();
     const file = join(dir, 'busy.txt');
@@ -146,8 +148,8 @@ describe('readSource (files)', () => {
     let whole = 0;
     let unstable = 0;
     try {
-      for (let i = 0; i < 40; i++) {
-        const read = await readSource(ref, { retries: 2 }).then(
+      for (let i = 0; i < 15; i++) {
+        const read = await readSource(ref, { retries: 3, settleMs: 300 }).then(
           (source) => new TextDecoder().decode(source.bytes),
           (error: unknown) => error,
         );
@@ -166,7 +168,7 @@ describe('readSource (files)', () => {
       writer.kill('SIGKILL');
       await done;
     }
-    expect(whole + unstable).toBe(40);
+    expect(whole + unstable).toBe(15);
   }, 60_000);
 });
 

@@ -1,5 +1,5 @@
-// Rewrites argv[2] in place (truncate, then write in pieces) until killed: version k is
-// "<k>|" + "x" repeated k * 40000 + "|<k>", so a torn read is easy to recognise.
+// Rewrites argv[2] in place (truncate, then write in pieces), with a short pause between versions,
+// until killed: version k is "<k>|" + "x" repeated k * 40000 + "|<k>", so a torn read is easy to spot.
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 const file = process.argv[2]!;
@@ -11,4 +11,5 @@ for (let k = 1; ; k = (k % 25) + 1) {
   for (let at = 0; at < text.length; at += 16_384)
     writeSync(fd, text, at, Math.min(16_384, text.length - at), at);
   closeSync(fd);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, k % 3 === 0 ? 1000 : 5);
 }
