@@ -91,7 +91,7 @@ export function parseCredits(text: string, lenient = false): Credits | null {
  * `folded` is the trimmed line after `fold`.
  */
 export function parseBylineLine(folded: string): Credits | null {
-  if (folded.length > 60 || /[。;!?"“”《》0-9]/.test(folded)) return null;
+  if (folded.length > 60 || !ROLE.test(folded) || /[。;!?"“”《》0-9]/.test(folded)) return null;
   return parseCredits(folded);
 }
 
