@@ -163,4 +163,13 @@ describe('the bundled sample page', () => {
       }
     }
   });
+
+  it('comes out the same from the GB18030 bytes of the page (converted with iconv)', () => {
+    const gb = parsePage(
+      readFileSync(new URL('../test/fixtures/dalian-daily-sample-page.gb18030.txt', import.meta.url)),
+    );
+    expect(gb.encoding).toBe('gb18030');
+    expect(gb.articles).toEqual(page.articles);
+    expect(gb.noise).toEqual(page.noise);
+  });
 });
