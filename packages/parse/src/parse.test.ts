@@ -145,7 +145,7 @@ describe('parsePage on varied pages', () => {
     const page = parseFixture('interleaved.txt');
     expectAccounted(page);
     expect(texts(page, 1)).toEqual([
-      '渔港码头改造后，渔船停泊能力提升一倍，鱼货装卸区和冷链仓储面积扩大到8000平方米。渔民老李说，过去渔船排队卸货要等半天，如今码头装卸效率大大提高，鱼货当天就能进冷库。',
+      '渔港码头改造后，渔船停泊能力提升一倍，鱼货装卸区和冷链仓储面积扩大到8000平方米，渔船补给点增加到6个。渔民老李说，过去渔船排队卸货要等半天，如今渔港码头装卸效率大大提高，鱼货当天就能进冷链仓储，渔船补给也更方便了。',
     ]);
     expect(texts(page, 2)).toEqual([
       '航天科普课由高校志愿者授课，学生们动手制作火箭模型，了解卫星发射的基本原理。课程每周一次，覆盖三至六年级，已有1200名学生参加，学校还计划组建航天兴趣小组和卫星观测社团。',
@@ -157,6 +157,17 @@ describe('parsePage on varied pages', () => {
       [2, 15],
     ]);
     expect(decisions[0]!.reason).toMatch(/bigrams/);
+  });
+
+  it('keeps a block with the article it follows when another cut article only shares some words with it', () => {
+    const page = parseFixture('stale-cut.txt');
+    expectAccounted(page);
+    expect(page.articles[1]!.paragraphs[0]!.text).toBe(
+      '近日，中山区首家社区养老服务站开门迎客，站内设有助餐、助浴和康复训练等服务区，机关干部和社区工作人员定期上门，为老人建设文化活动空间。',
+    );
+    expect(page.articles[0]!.paragraphs).toHaveLength(2);
+    expect(page.warnings).toEqual([expect.objectContaining({ code: 'unresolved-cut', line: 7 })]);
+    expect(page.repairs).toEqual([expect.objectContaining({ kind: 'join-cut', article: 2, line: 15 })]);
   });
 
   it('headlines without bylines: a heading before a dated lead starts an article, otherwise it is a section', () => {

@@ -72,6 +72,8 @@ interface Art {
   paras: Para[];
   lines: number[];
   vocabulary: Vocabulary;
+  /** Keys of its headline (whole line, title alone): a later heading with one of them is its jump line. */
+  keys: string[];
 }
 
 interface Repair {
@@ -82,6 +84,12 @@ interface Repair {
 }
 
 const MAX_HEADING = 40;
+/**
+ * Without a jump line to go by, another article takes a block from the current one only when the
+ * block shares this many more own bigrams with it (beyond twice the current article's): the flow of
+ * the page is the better guess, and a big article shares words with anything by sheer size.
+ */
+const OVERRIDE = 8;
 /** How many recent articles may own a cut paragraph that a later block completes. */
 const WINDOW = 16;
 /** QR-code captions: 扫描二维码 / 关注… / 下载客户端. */
@@ -239,6 +247,25 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   const warnings: ParseWarning[] = [];
   const repairs: Repair[] = [];
   const jumpKeys = new Map<string, Art>();
+  // Where each heading text occurs (unit indexes, ascending): tells whether an article resumes later.
+  const headingsAt = new Map<string, number[]>();
+  units.forEach((unit, k) => {
+    if (unit.kind !== 'heading' && unit.kind !== 'loose') return;
+    const key = keyOf(unit.folded);
+    const at = headingsAt.get(key);
+    if (at) at.push(k);
+    else headingsAt.set(key, [k]);
+  });
+  /** The unit index of the next jump line of `art` after unit `i`, or -1. */
+  const nextJump = (art: Art, i: number) => {
+    let found = -1;
+    for (const key of art.keys) {
+      for (const k of headingsAt.get(key) ?? []) {
+        if (k > i && (found < 0 || k < found)) found = k;
+      }
+    }
+    return found;
+  };
   let cur: Art | null = null;
   let last: {
     kind: 'para' | 'jump' | 'head' | 'section' | 'byline' | 'up' | 'other';
@@ -460,6 +487,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           paras: [],
           lines: run.map((u) => u.n),
           vocabulary: new Vocabulary(),
+          keys: [key, keyOf(fold(title))],
         };
         art.vocabulary.add(title);
         if (art.subtitle) art.vocabulary.add(art.subtitle);
@@ -551,25 +579,36 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
             `The paragraph of article ${seq(art)} before line ${unit.n} ends without closing punctuation; line ${unit.n} completes it (no other article has a cut paragraph).`,
         });
       } else {
-        const candidates = [cur, ...others];
-        const { winner, scores } = choose(unit, start, end, candidates, cur);
+        // Without a jump line of the current article further down, the flow of the page is presumed:
+        // another article must share clearly more vocabulary. A jump line says the current article is
+        // interrupted before it resumes, so then vocabulary decides on equal terms.
+        const jump = nextJump(cur, i);
+        const pool = [cur, ...others];
+        const { winner: best, scores } = choose(unit, start, end, pool, cur);
+        let winner = best;
+        if (jump < 0 && best !== cur) {
+          const own = scores[0]!;
+          const other = scores[pool.indexOf(best)]!;
+          if (other.exclusive < 2 * own.exclusive + OVERRIDE) winner = cur;
+        }
         target = winner;
         const explain = (seq: (art: Art) => number) =>
-          candidates
+          pool
             .map(
               (art, c) =>
                 `article ${seq(art)}: ${scores[c]!.exclusive} own / ${scores[c]!.shared} shared bigrams`,
             )
             .join('; ');
         const from = cur;
+        const jumpLine = jump >= 0 ? units[jump]!.n : 0;
         repairs.push({
           kind: winner === cur ? 'join-cut' : 'interleaved-continuation',
           art: winner,
           line: unit.n,
           reason: (seq) =>
             winner === from
-              ? `Line ${unit.n} follows the cut paragraph of article ${seq(from)} and several articles have a cut paragraph; its vocabulary matches article ${seq(from)} best (${explain(seq)}).`
-              : `Line ${unit.n} follows the cut paragraph of article ${seq(from)}, but its vocabulary matches the cut paragraph of article ${seq(winner)} best (${explain(seq)}): the columns interleave.`,
+              ? `Line ${unit.n} follows the cut paragraph of article ${seq(from)} and completes it; another article also has a cut paragraph, but ${jump >= 0 ? 'none shares more' : 'none shares clearly more'} vocabulary with the block (${explain(seq)}).`
+              : `Line ${unit.n} follows the cut paragraph of article ${seq(from)}, but it shares ${jump >= 0 ? 'more' : 'far more'} vocabulary with the cut paragraph of article ${seq(winner)} (${explain(seq)})${jump >= 0 ? `, and article ${seq(from)} resumes after its jump line on line ${jumpLine}` : ''}: the columns interleave.`,
         });
       }
     } else if (!isLead && startsMidSentence(unit.folded.slice(start - unit.start)) && openCuts().length > 0) {
