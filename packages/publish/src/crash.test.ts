@@ -56,3 +56,21 @@ describe('a publish killed at any step', () => {
     60_000,
   );
 });
+
+describe('two publishers started at once on the same store', () => {
+  it('publish one release: the second waits for the lock and finds nothing to do', async () => {
+    const sources = await tempDir();
+    const out = await tempDir();
+    await copySample(sources);
+    const results = await Promise.all([
+      runChild('publish-child', [sources, out, '30']),
+      runChild('publish-child', [sources, out, '30']),
+    ]);
+    const statuses = results.map((result) => JSON.parse(result.stdout).status).sort();
+    expect(statuses).toEqual(['published', 'unchanged']);
+    const releases = await listReleases(out);
+    expect(releases).toHaveLength(1);
+    expect((await verifyRelease(out, releases[0]!.id)).ok).toBe(true);
+    expect(await readLock(out)).toBeNull();
+  }, 60_000);
+});

@@ -1,11 +1,13 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { toRecords } from '@newsdata/extract';
 import { parsePage } from '@newsdata/parse';
 import { validateSchema } from '@newsdata/validate';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../test/helpers.js';
+import { repoRoot, tempDir } from '../test/helpers.js';
 import { copySample, editSource, ndjson } from '../test/pages.js';
 import { type Engine, publish, validateSources } from './pipeline.js';
 import { hashFile, listReleases, readCurrent, verifyRelease } from './store.js';
@@ -297,6 +299,35 @@ describe('publish', () => {
     await expect(publish({ sources: [sources], out })).rejects.toMatchObject({ code: 'PUBLISH_LOCKED' });
     await release();
   });
+});
+
+describe('publish from a URL', () => {
+  it('keeps the bytes of a URL source, so a 304 answer republishes nothing', async () => {
+    const page = await readFile(join(repoRoot, 'data', 'sources', 'dalian-daily-sample-page.txt'));
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['if-none-match']);
+      if (req.headers['if-none-match'] === '"v1"') res.writeHead(304).end();
+      else res.writeHead(200, { etag: '"v1"' }).end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2025-01-08-a01.txt`;
+    try {
+      const out = await tempDir();
+      const first = await publish({ sources: [url], out });
+      expect(first.status).toBe('published');
+      const current = await readCurrent(out);
+      expect(current!.manifest.sources).toEqual([
+        expect.objectContaining({ source_id: '2025-01-08-a01', url }),
+      ]);
+      const second = await publish({ sources: [url], out });
+      expect(second).toMatchObject({ status: 'unchanged', release_id: first.release_id, parsed: 0 });
+      expect(seen).toEqual([undefined, '"v1"']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
 });
 
 describe('publish refuses to start', () => {
