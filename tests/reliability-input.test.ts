@@ -92,7 +92,12 @@ describe('bad input never replaces the current release', () => {
   });
 
   it('a sidecar that is not JSON is source-meta-invalid', async () => {
-    const problem = await rejected('sidecar-json', page('附注'), 'source-meta-invalid', '{"publication": "大连日报",');
+    const problem = await rejected(
+      'sidecar-json',
+      page('附注'),
+      'source-meta-invalid',
+      '{"publication": "大连日报",',
+    );
     expect(problem.message).toMatch(/JSON/);
   });
 
@@ -195,7 +200,10 @@ describe('a source deleted between runs', () => {
       await mkdir(sources);
       await writeFile(join(sources, 'stay.txt'), page('保留', 2));
       await writeFile(join(sources, 'gone.txt'), page('删除', 2, 2));
-      await writeFile(join(sources, 'gone.meta.json'), JSON.stringify({ publication: '大连日报', date: '2025-01-08' }));
+      await writeFile(
+        join(sources, 'gone.meta.json'),
+        JSON.stringify({ publication: '大连日报', date: '2025-01-08' }),
+      );
       inputsTried += 2;
       const first = await publishCli([sources], out);
       expect(first.code, story(first)).toBe(0);
@@ -217,7 +225,9 @@ describe('a source deleted between runs', () => {
       const articles = await readRows(out, after.id, 'articles');
       expect(articles.map((r) => r.source_id)).toEqual(['stay', 'stay']);
       const changes = JSON.parse(await readFile(join(out, 'releases', after.id, 'changes.json'), 'utf8'));
-      expect([...changes.tables.articles.removed].sort()).toEqual(goneArticles.map((r) => r.article_id).sort());
+      expect([...changes.tables.articles.removed].sort()).toEqual(
+        goneArticles.map((r) => r.article_id).sort(),
+      );
       expect(changes.tables.articles.added).toEqual([]);
       expect(changes.tables.paragraphs.removed).toHaveLength(goneParagraphs.length);
     } finally {

@@ -12,9 +12,12 @@ export function publishCli(
   out: string,
   options: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
 ): Promise<Finished> {
-  return runCli(['publish', ...sources.flatMap((source) => ['--source', source]), '--out', out, ...(options.args ?? [])], {
-    env: { LOG_LEVEL: 'warn', ...options.env },
-  });
+  return runCli(
+    ['publish', ...sources.flatMap((source) => ['--source', source]), '--out', out, ...(options.args ?? [])],
+    {
+      env: { LOG_LEVEL: 'warn', ...options.env },
+    },
+  );
 }
 
 /** What a CLI run said, for assertion messages. */

@@ -4,7 +4,12 @@
  * ending with closing punctuation so that nothing is joined across articles.
  */
 
-const headlines = ['市政府召开常务会议', '全市春耕生产有序推进', '港口集装箱吞吐量创新高', '社区养老服务中心开业'];
+const headlines = [
+  '市政府召开常务会议',
+  '全市春耕生产有序推进',
+  '港口集装箱吞吐量创新高',
+  '社区养老服务中心开业',
+];
 const reporters = ['王明', '李华', '张伟', '刘洋'];
 
 /** One article; `marker` makes its text unique (a version number, a run number). */

@@ -52,7 +52,9 @@ export async function checkCurrent(out: string): Promise<CheckedRelease | null> 
 export async function checkRelease(out: string, id: string): Promise<CheckedRelease> {
   const dir = join(out, 'releases', id);
   if (!(await lstat(dir)).isDirectory()) throw new Error(`releases/${id} is not a directory`);
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CheckedRelease['manifest'];
+  const manifest = JSON.parse(
+    await readFile(join(dir, 'manifest.json'), 'utf8'),
+  ) as CheckedRelease['manifest'];
   if (manifest.release_id !== id) throw new Error(`manifest of ${id} names ${manifest.release_id}`);
   const listed = new Set<string>();
   for (const file of manifest.files) {
@@ -63,7 +65,8 @@ export async function checkRelease(out: string, id: string): Promise<CheckedRele
     }
   }
   for (const path of await walk(dir)) {
-    if (path !== 'manifest.json' && !listed.has(path)) throw new Error(`releases/${id}/${path} is not in the manifest`);
+    if (path !== 'manifest.json' && !listed.has(path))
+      throw new Error(`releases/${id}/${path} is not in the manifest`);
   }
   for (const required of ['articles.csv', 'articles.ndjson', 'changes.json', 'datapackage.json']) {
     if (!listed.has(required)) throw new Error(`releases/${id} has no ${required}`);
