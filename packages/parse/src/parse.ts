@@ -260,9 +260,18 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   const nextJump = (art: Art, i: number) => {
     let found = -1;
     for (const key of art.keys) {
-      for (const k of headingsAt.get(key) ?? []) {
-        if (k > i && (found < 0 || k < found)) found = k;
+      const at = headingsAt.get(key);
+      if (!at) continue;
+      // Binary search: a headline repeated many times must not make this step quadratic.
+      let lo = 0;
+      let hi = at.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (at[mid]! > i) hi = mid;
+        else lo = mid + 1;
       }
+      const k = at[lo];
+      if (k !== undefined && (found < 0 || k < found)) found = k;
     }
     return found;
   };
