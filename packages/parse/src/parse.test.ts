@@ -303,3 +303,14 @@ describe('parsePage on an editorial without blank lines', () => {
     ]);
   });
 });
+
+describe('parsePage on captions', () => {
+  it('takes the QR caption as noise but not a headline printed in the same block', () => {
+    const page = parsePage(
+      '扫描二维码\n关注本报\n客户端\n海湾大桥主体完工\n\n本报讯（记者 罗兰）昨日，海湾大桥主体工程完工。\n',
+    );
+    expectAccounted(page);
+    expect(page.noise.map((n) => n.text)).toEqual(['扫描二维码', '关注本报', '客户端']);
+    expect(page.articles.map((a) => [a.title, a.reporters])).toEqual([['海湾大桥主体完工', ['罗兰']]]);
+  });
+});

@@ -94,6 +94,7 @@ const OVERRIDE = 8;
 const WINDOW = 16;
 /** QR-code captions: 扫描二维码 / 关注… / 下载客户端. */
 const QR = /二维码|扫码|扫一扫/;
+const CALL = /^(?:关注|下载|获取|查看|观看|收听|阅读|订阅|登录|更多)/;
 const EDITOR = /^(?:责任编辑|责编|本版编辑|编辑|美编|校对|版式设计|版式|组版|制图|审校|终审)\s*:/;
 const MARKER_LINE = /^\((下转|转|上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$|^\((完|全文完)\)$/;
 const MARKER_TAIL = /\((?:下转|转)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$/;
@@ -146,10 +147,22 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
   let block = 0;
   let blockStart = 0;
   let blockHasQr = false;
-  let blockShort = true;
+  // A QR caption is its 扫码 line, the calls to action around it (关注…, 下载…) and the short
+  // remnants of a wrapped caption line (关注大连新闻 / 传媒集团); a headline in the same block is not.
   const closeBlock = () => {
-    if (blockHasQr && blockShort) {
-      for (let k = blockStart; k < units.length; k++) units[k]!.kind = 'noise';
+    if (!blockHasQr) return;
+    const caption = (k: number) => {
+      const unit = units[k]!;
+      return unit.end - unit.start <= 30 && (QR.test(unit.folded) || CALL.test(unit.folded));
+    };
+    for (let k = blockStart; k < units.length; k++) {
+      if (!QR.test(units[k]!.folded) || units[k]!.end - units[k]!.start > 30) continue;
+      let from = k;
+      while (from > blockStart && caption(from - 1)) from--;
+      let to = k + 1;
+      while (to < units.length && (caption(to) || units[to]!.end - units[to]!.start <= 6)) to++;
+      for (let m = from; m < to; m++) units[m]!.kind = 'noise';
+      k = to - 1;
     }
   };
   for (let i = 0; i < lines.length; i++) {
@@ -160,13 +173,10 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
       block++;
       blockStart = units.length;
       blockHasQr = false;
-      blockShort = true;
       continue;
     }
     const folded = fold(line.slice(start, Math.min(end, start + 160)));
-    const short = end - start <= 30;
-    if (!short) blockShort = false;
-    else if (QR.test(folded)) blockHasQr = true;
+    if (end - start <= 30 && QR.test(folded)) blockHasQr = true;
     const unit: Unit = { n: i + 1, start, end, block, kind: 'para', folded };
     if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
     else if (end - start <= 24) {
