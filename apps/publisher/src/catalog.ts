@@ -147,7 +147,9 @@ export function renderCatalog(data: CatalogData): string {
   const files = new Map(current.files.map((file) => [file.path, file]));
   const last = lastChanges(data);
   const link = (path: string, label: string) =>
-    files.has(path) ? `<a href="${escapeHtml(`${base}/${path}`)}" download>${escapeHtml(label)}</a>` : '';
+    files.has(path) || path === 'manifest.json'
+      ? `<a href="${escapeHtml(`${base}/${path}`)}" download>${escapeHtml(label)}</a>`
+      : '';
 
   const datasetRows = tableNames
     .map((table) => {
@@ -158,7 +160,7 @@ export function renderCatalog(data: CatalogData): string {
 <td>${escapeHtml(schema.title ?? table)} <span class="en">${escapeHtml(table)}</span></td>
 <td class="num">${escapeHtml(csv?.rows ?? '')}</td>
 <td class="num">${csv ? escapeHtml(formatBytes(csv.bytes)) : ''}</td>
-<td>${changedIn ? `${escapeHtml(changedIn.created.slice(0, 19).replace('T', ' '))} <span class="en">${escapeHtml(changedIn.release_id)}</span>` : ''}</td>
+<td>${changedIn ? `${escapeHtml(`${changedIn.created.slice(0, 16).replace('T', ' ')} UTC`)} <span class="en">${escapeHtml(changedIn.release_id)}</span>` : ''}</td>
 <td>${[
         link(`${table}.csv`, 'CSV'),
         link(`excel/${table}.csv`, 'CSV (Excel)'),

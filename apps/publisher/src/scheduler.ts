@@ -337,6 +337,8 @@ export class Scheduler {
         current_release: result.release_id,
         source_hashes: hashes ?? Object.fromEntries(result.sources.map((s) => [s.source_id, s.sha256])),
       };
+      // Saved before the log line, so that whoever reads the line finds the state on disk.
+      await this.#save();
       logger.info(
         { reason, status: result.status, release_id: result.release_id, duration_ms: result.duration_ms },
         result.status === 'published' ? `published release ${result.release_id}` : 'nothing changed',
@@ -357,11 +359,11 @@ export class Scheduler {
       }
       const error = failure ?? { code: 'PUBLISH_FAILED', message: 'Publishing failed.' };
       this.#state = { ...this.#state, last_error: { time: finished, ...error } };
+      await this.#save();
       logger.error(
         { reason, code: error.code, problems: result?.report?.problems?.slice(0, 5) },
         error.message,
       );
     }
-    await this.#save();
   }
 }
