@@ -53,3 +53,33 @@ export function topSelfTime(
     .sort((a, b) => b.selfMs - a.selfMs)
     .slice(0, options.top ?? 20);
 }
+
+/**
+ * Self time added up by where the code lives: `parse`, `extract`, … for the workspace's packages, the
+ * npm package name for dependencies, `node` for Node's own modules, and V8's `(garbage collector)`,
+ * `(idle)` (waiting for I/O) and `(program)` as they are.
+ */
+export function selfTimeByPackage(profile: CpuProfile): ProfileEntry[] {
+  const byNode = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    byNode.set(samples[i]!, (byNode.get(samples[i]!) ?? 0) + (deltas[i + 1] ?? 0));
+  }
+  const totals = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const micros = byNode.get(node.id) ?? 0;
+    if (micros === 0) continue;
+    const { url, functionName } = node.callFrame;
+    const where =
+      /\/(?:packages|apps)\/([\w-]+)\/(?:dist|src)\//.exec(url)?.[1] ??
+      /node_modules\/\.pnpm\/(@?[^@/]+(?:\/[^@/]+)?)@/.exec(url)?.[1] ??
+      /node_modules\/(@[^/]+\/[^/]+|[^/]+)\//.exec(url)?.[1] ??
+      (url.startsWith('node:') || url === '' ? (functionName.startsWith('(') ? functionName : 'node') : url);
+    totals.set(where, (totals.get(where) ?? 0) + micros);
+  }
+  const whole = Math.max(1, profile.endTime - profile.startTime);
+  return [...totals.entries()]
+    .map(([name, micros]) => ({ name, selfMs: micros / 1000, percent: (micros / whole) * 100 }))
+    .sort((a, b) => b.selfMs - a.selfMs);
+}

@@ -90,7 +90,7 @@ export function formatMarkdown(input: {
   corpus: string;
   seconds: number;
   notes: readonly string[];
-  profile?: { command: string; entries: readonly ProfileEntry[] };
+  profile?: { command: string; entries: readonly ProfileEntry[]; packages?: readonly ProfileEntry[] };
 }): string {
   const { machine } = input;
   const out: string[] = [
@@ -141,9 +141,15 @@ export function formatMarkdown(input: {
       input.profile.command,
       '```',
       '',
-      '| self ms | % | function |',
-      '|---:|---:|---|',
     );
+    if (input.profile.packages) {
+      out.push('| self ms | % | package |', '|---:|---:|---|');
+      for (const entry of input.profile.packages) {
+        out.push(`| ${entry.selfMs.toFixed(0)} | ${entry.percent.toFixed(1)} | ${cell(entry.name)} |`);
+      }
+      out.push('');
+    }
+    out.push('| self ms | % | function (file:line of the built JavaScript) |', '|---:|---:|---|');
     for (const entry of input.profile.entries) {
       out.push(`| ${entry.selfMs.toFixed(0)} | ${entry.percent.toFixed(1)} | ${cell(entry.name)} |`);
     }

@@ -21,7 +21,7 @@ import {
   releaseOptions,
   sourceContexts,
 } from './pipeline.js';
-import { type ProfileEntry, topSelfTime } from './profile.js';
+import { type ProfileEntry, selfTimeByPackage, topSelfTime } from './profile.js';
 import { formatMarkdown, formatNumber, formatTable, type ResultRow, type Target } from './report.js';
 import { rate, type Summary, summarize, timeRuns } from './stats.js';
 
@@ -540,9 +540,13 @@ try {
       const corpus = corpusOfSize(sample, mb * MB, { seed: config.seed + mb });
       const bytes = sum(corpus);
       const runs = Math.max(2, Math.min(config.runs, 3));
-      const parseSeconds = await timeRuns(runs, () => {
-        for (const page of corpus) parsePage(page.bytes, { file: page.name });
-      });
+      const parseSeconds = await timeRuns(
+        runs,
+        () => {
+          for (const page of corpus) parsePage(page.bytes, { file: page.name });
+        },
+        { warmup: 1 },
+      );
       const hashSeconds = await timeRuns(runs, () => {
         for (const page of corpus) createHash('sha256').update(page.bytes).digest();
       });
@@ -571,7 +575,7 @@ try {
   }
 
   // Profile of one full publish (on request: it slows the run down).
-  let profile: { command: string; entries: ProfileEntry[] } | undefined;
+  let profile: { command: string; entries: ProfileEntry[]; packages: ProfileEntry[] } | undefined;
   if (args.profile && fullPublish) {
     const dir = join(work, 'profile');
     const result = await publishOnce(corpusDir, join(work, 'store-profile'), [
@@ -583,15 +587,23 @@ try {
       name.endsWith('.cpuprofile'),
     );
     if (result.code === 0 && file) {
-      const entries = topSelfTime(JSON.parse(await readFile(join(dir, file), 'utf8')), {
-        top: 25,
-        root: `${root}/`,
-      });
+      const cpuProfile = JSON.parse(await readFile(join(dir, file), 'utf8'));
+      const entries = topSelfTime(cpuProfile, { top: 25, root: `${root}/` });
+      const packages = selfTimeByPackage(cpuProfile).slice(0, 15);
       profile = {
+        packages,
         command: `node --cpu-prof apps/publisher/dist/cli.js publish --source <corpus of ${config.pages} pages> --out <empty dir>`,
         entries,
       };
-      process.stdout.write(`\nCPU profile of a full publish (${config.pages} pages), self time:\n`);
+      process.stdout.write(
+        `\nCPU profile of a full publish (${config.pages} pages), self time by package:\n`,
+      );
+      for (const entry of packages) {
+        process.stdout.write(
+          `${entry.selfMs.toFixed(0).padStart(8)} ms ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}\n`,
+        );
+      }
+      process.stdout.write('\nby function:\n');
       for (const entry of entries) {
         process.stdout.write(
           `${entry.selfMs.toFixed(0).padStart(8)} ms ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}\n`,
