@@ -65,6 +65,15 @@ describe('decodeSource', () => {
     expect(error.message).toContain('iconv');
   });
 
+  it('points at the bad byte as line and column, so the report can say file:line:column', () => {
+    const bytes = new Uint8Array([...utf8('标题\r\n\n会议指出,要认真'), 0xff, ...utf8('学习。\n')]);
+    const error = errorOf(() => decodeSource(bytes, 'bad.txt'));
+    expect(error.context).toMatchObject({ file: 'bad.txt', line: 3, column: 9 });
+    expect(error.location).toBe('bad.txt:3:9');
+    const binary = errorOf(() => decodeSource(new Uint8Array([...utf8('甲\n乙丙'), 0x00]), 'nul.txt'));
+    expect(binary.location).toBe('nul.txt:2:3');
+  });
+
   it('rejects a GB18030 file cut in the middle of a character at its offset', () => {
     const whole = fixture('gb18030.txt');
     const cut = whole.subarray(0, 5);

@@ -99,6 +99,27 @@ function hex(byte: number | undefined): string {
   return byte === undefined ? '' : ` (0x${byte.toString(16).toUpperCase().padStart(2, '0')})`;
 }
 
+/**
+ * Line and column (1-based; the column in characters) of a byte offset, so that an editor can jump
+ * to the bad byte: `file:line:column`. The line's bytes before the offset are decoded leniently.
+ */
+export function bytePosition(bytes: Uint8Array, offset: number, encoding: 'utf-8' | 'gb18030' = 'utf-8') {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, bytes.length);
+  for (let i = 0; i < end; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0a || (b === 0x0d && bytes[i + 1] !== 0x0a)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const before = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : 'utf-8').decode(
+    bytes.subarray(lineStart, end),
+  );
+  return { offset, line, column: [...before.replace(/^\uFEFF/, '')].length + 1 };
+}
+
 function where(file: string | undefined): string {
   return file === undefined ? 'The source' : `Source ${file}`;
 }
@@ -117,7 +138,7 @@ function rejectBinary(bytes: Uint8Array, file: string | undefined): void {
         'SOURCE_BINARY',
         `${where(file)} is not text: byte ${i}${hex(b)} is a control character (${b === 0 ? 'NUL' : 'not tab, LF, CR or form feed'}). ` +
           'Give the text dump of the page (UTF-8 or GB18030), not a PDF, image or archive.',
-        { ...(file === undefined ? {} : { file }), offset: i },
+        { ...(file === undefined ? {} : { file }), ...bytePosition(bytes, i) },
       );
     }
   }
@@ -184,7 +205,7 @@ export function decodeSource(bytes: Uint8Array, file?: string): DecodedSource {
                 : 'is not a valid GB18030 character (and the file is not UTF-8 either). Fix or re-export the page, e.g. `iconv -f gb18030 -t utf-8`.'),
             {
               ...context,
-              offset: gb.offset,
+              ...bytePosition(bytes, gb.offset, 'gb18030'),
               encoding: 'gb18030',
               reason: gb.truncated ? 'truncated' : 'invalid',
             },
@@ -202,7 +223,7 @@ export function decodeSource(bytes: Uint8Array, file?: string): DecodedSource {
               'Find the encoding it was saved in and convert it to UTF-8 (e.g. `iconv -f <encoding> -t utf-8`), then publish again.',
         {
           ...context,
-          offset: check.offset,
+          ...bytePosition(bytes, check.offset),
           encoding: 'utf-8',
           reason: check.truncated ? 'truncated' : 'invalid',
         },
