@@ -27,6 +27,8 @@ export function toHalfWidthDigits(text: string): string {
 
 /** Rounds away binary noise (1.2 × 1e8 = 120000000.00000001) without losing stated decimals. */
 function tidy(value: number): number {
+  // An integer below 10^15 has at most 15 significant digits: toPrecision(15) gives it back unchanged.
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value;
   return Number.parseFloat(value.toPrecision(15));
 }
 

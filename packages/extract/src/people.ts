@@ -135,9 +135,10 @@ const TITLE_ALT = [...TITLE_WORDS].sort((a, b) => b.length - a.length).join('|')
 const PERSON = new RegExp(`(${TITLE_ALT})(?=\\p{Script=Han}{2})`, 'gu');
 const TITLE_BOUNDARY = /[,,。;;::!!??()()“”‘’《》\s—…·]/;
 
+const COMPOUND_SET = new Set(COMPOUND_SURNAMES);
+
 function isName(candidate: string): boolean {
-  if (COMPOUND_SURNAMES.some((s) => candidate.startsWith(s)))
-    return candidate.length >= 3 && candidate.length <= 4;
+  if (COMPOUND_SET.has(candidate.slice(0, 2))) return candidate.length >= 3 && candidate.length <= 4;
   return SURNAMES.has(candidate[0]!) && candidate.length >= 2 && candidate.length <= 3;
 }
 
@@ -164,9 +165,10 @@ function titlesBefore(text: string, end: number): string[] {
  */
 export function findMentionedPeople(text: string): PersonMention[] {
   const out: PersonMention[] = [];
-  for (const m of text.matchAll(PERSON)) {
+  // exec on the shared pattern: matchAll would copy it on every call.
+  PERSON.lastIndex = 0;
+  for (let m = PERSON.exec(text); m; m = PERSON.exec(text)) {
     const title = m[1]!;
-
     const afterTitle = m.index + title.length;
     // Try the longest name first whose next characters are a verb.
     let name: string | null = null;

@@ -252,6 +252,16 @@ const VERBS = [
 ];
 const VERB_SET = new Set(VERBS);
 const VERBS_BY_LENGTH = [...VERBS].sort((a, b) => b.length - a.length);
+/** Verbs of two or more characters by their first character, for the per-character scan of labelAfter. */
+const LONG_VERBS_BY_FIRST = new Map<string, string[]>();
+for (const verb of VERBS_BY_LENGTH) {
+  if (verb.length < 2) continue;
+  const list = LONG_VERBS_BY_FIRST.get(verb[0]!) ?? [];
+  list.push(verb);
+  LONG_VERBS_BY_FIRST.set(verb[0]!, list);
+}
+/** Any verb anywhere in a text: a run without one needs no word segmentation. */
+const ANY_VERB = new RegExp(VERBS_BY_LENGTH.join('|'), 'u');
 /** Characters that end a label read after the unit. */
 const AFTER_STOPS = new Set([
   '和',
@@ -301,13 +311,29 @@ function buildPattern(units: readonly string[]): RegExp {
 }
 
 const defaultPattern = buildPattern(UNITS);
+// Compiling the pattern costs more than scanning a paragraph with it: one per set of extra units.
+const patterns = new Map<string, RegExp>();
+
+function patternFor(extra: readonly string[] | undefined): RegExp {
+  if (!extra?.length) return defaultPattern;
+  const key = extra.join('\0');
+  let pattern = patterns.get(key);
+  if (!pattern) {
+    if (patterns.size >= 64) patterns.clear();
+    pattern = buildPattern([...UNITS, ...extra]);
+    patterns.set(key, pattern);
+  }
+  return pattern;
+}
 
 function inRanges(ranges: Range[], start: number, end: number): Range | undefined {
   return ranges.find((r) => r.start < end && start < r.end);
 }
 
+const HAN = /\p{Script=Han}/u;
+
 function isCjk(c: string | undefined): boolean {
-  return c !== undefined && /\p{Script=Han}/u.test(c);
+  return c !== undefined && HAN.test(c);
 }
 
 function stripMarks(s: string): string {
@@ -325,9 +351,8 @@ function labelAfter(text: string, from: number): string | null {
       continue;
     }
     if (!isCjk(c) || BOUNDARY.test(c)) break;
-    const rest = text.slice(i);
     if (run.length >= 1 && AFTER_STOPS.has(c)) break;
-    if (run.length >= 2 && VERBS_BY_LENGTH.some((v) => v.length >= 2 && rest.startsWith(v))) break;
+    if (run.length >= 2 && LONG_VERBS_BY_FIRST.get(c)?.some((v) => text.startsWith(v, i))) break;
     run += c;
     i++;
   }
@@ -371,7 +396,15 @@ function labelBefore(text: string, to: number): string | null {
     run = run.slice(0, run.length - m[0].length);
   }
   if (run.length === 0) return null;
-  const words = [...segmenter.segment(run)].map((w) => w.segment);
+  // Only a verb can cut the run: without one anywhere in it, the words do not matter.
+  if (ANY_VERB.test(run)) run = cutAtVerb(run);
+  run = run.replace(/^(?:全年|全市|其中|同时|此外|累计|共)/, '');
+  return run.length >= 2 ? run : null;
+}
+
+/** The run after its last verb (a word of its own), or ending with its closing verb. */
+function cutAtVerb(run: string): string {
+  const words = wordsOf(run);
   let cut = -1;
   let closing = -1;
   let at = 0;
@@ -387,15 +420,27 @@ function labelBefore(text: string, to: number): string | null {
     const previous = words[closing - 1] ?? '';
     run = words.slice(Math.max(0, closing - (previous.length >= 2 ? 1 : 2))).join('');
   }
-  run = run.replace(/^(?:全年|全市|其中|同时|此外|累计|共)/, '');
-  return run.length >= 2 ? run : null;
+  return run;
 }
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+// Segmenting is the costliest step of extraction, and the same short runs recur across a paper's
+// pages (labels, subjects): remember the words of recent runs.
+const segmented = new Map<string, readonly string[]>();
+
+function wordsOf(text: string): readonly string[] {
+  let words = segmented.get(text);
+  if (!words) {
+    if (segmented.size >= 4096) segmented.clear();
+    words = Array.from(segmenter.segment(text), (w) => w.segment);
+    segmented.set(text, words);
+  }
+  return words;
+}
 
 /** Head noun of a change sentence's subject: 全市企事业单位假期托管班 → 托管班. */
 function headNoun(subject: string): string | null {
-  const words = [...segmenter.segment(subject)].map((s) => s.segment);
+  const words = [...wordsOf(subject)];
   let head = '';
   while (words.length > 0 && head.length < 3) head = words.pop()! + head;
   return head.length >= 2 ? head : null;
@@ -434,14 +479,16 @@ function yearBefore(text: string, at: number): number | null {
  * extractStatistics('实现营业收入3365万元')[0]; // { value: 33650000, unit: '元', text: '3365万元', … }
  */
 export function extractStatistics(text: string, options: StatisticOptions = {}): StatisticMatch[] {
-  const pattern = options.units?.length
-    ? buildPattern([...UNITS, ...options.units])
-    : new RegExp(defaultPattern);
+  const pattern = patternFor(options.units);
   const quotes = quotedRanges(text).filter((r) => r.open === '《' || r.end - r.start <= 22);
   const idioms: Range[] = [];
-  for (const m of text.matchAll(IDIOM_PATTERN)) idioms.push({ start: m.index, end: m.index + m[0].length });
+  IDIOM_PATTERN.lastIndex = 0;
+  for (let m = IDIOM_PATTERN.exec(text); m; m = IDIOM_PATTERN.exec(text))
+    idioms.push({ start: m.index, end: m.index + m[0].length });
   const found: (StatisticMatch & { end: number; hasAfterLabel: boolean })[] = [];
-  for (const m of text.matchAll(pattern)) {
+  // exec on the shared pattern, not matchAll, which copies (and so recompiles) it on every call.
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     const g = m.groups!;
     let start = m.index;
     let end = start + m[0].length;
@@ -463,7 +510,9 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
     } else {
       unit = g.unit === '％' ? '%' : g.unit!;
       const num = toHalfWidthDigits(g.num!);
-      if (NOT_UNIT_WORDS.some((w) => (unit + after).startsWith(w))) continue;
+      // The words are 2 characters long: the unit and what follows it decide, not the rest of the text.
+      const head = unit + text.slice(end, end + 8);
+      if (NOT_UNIT_WORDS.some((w) => head.startsWith(w))) continue;
       if (unit === '届') continue;
       const isChinese = !/[0-9]/.test(num);
       if (!isChinese && /^0[0-9]/.test(num)) continue;
@@ -488,7 +537,7 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
     }
     if (value === null) continue;
     if (!qualifier) {
-      const prefix = PREFIX_QUALIFIERS.find((q) => text.slice(start - q.length, start) === q);
+      const prefix = PREFIX_QUALIFIERS.find((q) => start >= q.length && text.startsWith(q, start - q.length));
       if (prefix) {
         qualifier = prefix;
         start -= prefix.length;

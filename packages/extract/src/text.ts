@@ -23,7 +23,9 @@ const MARKS = new RegExp(`[${Object.keys(OPENERS).join('')}${Object.values(OPENE
 export function quotedRanges(text: string): (Range & { open: string })[] {
   const out: (Range & { open: string })[] = [];
   const stack: { open: string; at: number }[] = [];
-  for (const m of text.matchAll(MARKS)) {
+  // exec on the shared pattern: matchAll would copy it on every call.
+  MARKS.lastIndex = 0;
+  for (let m = MARKS.exec(text); m; m = MARKS.exec(text)) {
     const c = m[0];
     const i = m.index;
     if (OPENER_SET.has(c)) {
@@ -40,23 +42,27 @@ export function quotedRanges(text: string): (Range & { open: string })[] {
   return out;
 }
 
-const TERMINATORS = new Set(['。', '!', '?', '!', '?', ';', ';']);
-const CLOSERS = new Set(['”', '’', '」', '』', ')', ')']);
+const TERMINATORS = new Set(['。', '!', '?', '!', '?', ';', ';'].map((c) => c.charCodeAt(0)));
+const CLOSERS = new Set(['”', '’', '」', '』', ')', ')'].map((c) => c.charCodeAt(0)));
 
 /** The sentence around `index`: from after the previous terminator to the next one (inclusive). */
 export function sentenceAt(text: string, index: number): string {
+  // Character codes, not one-character strings: this runs for every statistic over its whole sentence.
   let start = index;
-  while (start > 0 && !TERMINATORS.has(text[start - 1]!)) start--;
-  while (start < index && CLOSERS.has(text[start]!)) start++;
+  while (start > 0 && !TERMINATORS.has(text.charCodeAt(start - 1))) start--;
+  while (start < index && CLOSERS.has(text.charCodeAt(start))) start++;
   let end = index;
-  while (end < text.length && !TERMINATORS.has(text[end]!)) end++;
+  while (end < text.length && !TERMINATORS.has(text.charCodeAt(end))) end++;
   if (end < text.length) end++;
-  while (end < text.length && CLOSERS.has(text[end]!)) end++;
+  while (end < text.length && CLOSERS.has(text.charCodeAt(end))) end++;
   return text.slice(start, end).trim();
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Number of Unicode code points in a string. */
 export function codePoints(text: string): number {
+  if (!SURROGATE.test(text)) return text.length;
   let n = 0;
   for (const _ of text) n++;
   return n;
