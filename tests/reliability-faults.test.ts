@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { faultSteps } from '@newsdata/publish';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Finished, freePort, get, startCli, waitFor } from './helpers.js';
 import { invalidReport, preload, publishCli, story } from './reliability/cli.js';
@@ -47,10 +48,10 @@ async function storeIsClean(out: string) {
   expect((await readdir(out)).filter((name) => name.startsWith('.current-'))).toEqual([]);
 }
 
-const counts = { kills: 0, completedBetweenKills: 0, publishes: 0 };
+const counts = { kills: 0, faultKills: 0, completedBetweenKills: 0, publishes: 0 };
 afterAll(() => {
   console.info(
-    `reliability-faults: ${counts.publishes} publishes started, ${counts.kills} SIGKILLs survived, ${counts.completedBetweenKills} runs finished before their kill`,
+    `reliability-faults: ${counts.publishes} publishes started, ${counts.kills} SIGKILLs survived (${counts.faultKills} of them at a named step), ${counts.completedBetweenKills} runs finished before their kill`,
   );
 });
 
@@ -73,14 +74,17 @@ describe('SIGKILL at random moments during 200 consecutive publishes', () => {
       for (let i = 0; i < runs; i++) {
         await writeFile(join(sources, 'a.txt'), page(`第${i}次`));
         if (i % 3 === 0) await writeFile(join(sources, 'b.txt'), page(`乙${i}`, 1, 1));
+        // Every 8th run dies by the fault hook at a named step (each step in turn), the others at a random moment.
+        const step = i % 8 === 7 ? faultSteps[((i + 1) / 8 - 1) % faultSteps.length] : undefined;
         const running = startCli(['publish', '--source', sources, '--out', out], {
-          env: { LOG_LEVEL: 'warn' },
+          env: { LOG_LEVEL: 'warn', ...(step ? { NEWSDATA_FAULT: step } : {}) },
         });
         counts.publishes++;
-        const delay = Math.round(runMs * (0.1 + next() * 1.0));
+        const delay = step ? runMs * 20 : Math.round(runMs * (0.1 + next() * 1.0));
         const timer = setTimeout(() => running.child.kill('SIGKILL'), delay);
         const result: Finished = await running.exited;
         clearTimeout(timer);
+        if (step && result.signal === 'SIGKILL') counts.faultKills++;
         if (result.signal === 'SIGKILL') counts.kills++;
         else {
           counts.completedBetweenKills++;
@@ -107,6 +111,8 @@ describe('SIGKILL at random moments during 200 consecutive publishes', () => {
       expect(published.code).toBe(0);
       // Most runs were killed, and some were killed late enough to have something on disk to recover.
       expect(counts.kills).toBeGreaterThan(runs / 2);
+      // Nearly every fault step was reached and killed there (a prune step only fires when there is something to prune).
+      expect(counts.faultKills).toBeGreaterThanOrEqual(Math.floor(runs / 8) - 2);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
