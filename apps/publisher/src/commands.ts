@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TOOL, tableNames } from '@newsdata/contract';
-import { createCoordination } from '@newsdata/coordinate';
+import { type Coordination, createCoordination, newReplicaId } from '@newsdata/coordinate';
 import { ExitCode, exitCodeFor, isNewsDataError } from '@newsdata/errors';
 import { publish, validateSources } from '@newsdata/publish';
 import { exitCodeForReport, formatReport } from '@newsdata/validate';
@@ -153,22 +153,38 @@ async function runPublish(flags: Flags & { lang: Lang }) {
   }
 }
 
+/** With `--redis`: connect this replica (Redis must answer now) and name it in every log line. */
+async function joinReplicas(
+  settings: Settings,
+  base: Logger,
+): Promise<{ logger: Logger; coordination?: Coordination }> {
+  if (!settings.redis) return { logger: base };
+  const replicaId = newReplicaId();
+  // Every line names its replica, so that logs gathered from several machines still tell who did what.
+  const logger = base.child({ replica: replicaId });
+  // The switch lock lasts as long as the run lease: a replica that dies holding both frees both together.
+  const coordination = createCoordination({
+    url: settings.redis,
+    replicaId,
+    logger,
+    switchLockTtlMs: settings.leaseMs,
+  });
+  try {
+    await coordination.connection.ready();
+  } catch (error) {
+    await coordination.close().catch(() => undefined);
+    throw error;
+  }
+  logger.info(
+    { redis: coordination.connection.where, lease_ms: settings.leaseMs },
+    'coordinating through Redis',
+  );
+  return { logger, coordination };
+}
+
 async function runSchedule(flags: Flags, withServer: boolean) {
   const settings = settingsFrom(flags);
-  const logger = createLogger(settings.logLevel);
-  const coordination = settings.redis ? createCoordination({ url: settings.redis, logger }) : undefined;
-  if (coordination) {
-    try {
-      await coordination.connection.ready();
-    } catch (error) {
-      await coordination.close().catch(() => undefined);
-      throw error;
-    }
-    logger.info(
-      { replica: coordination.replicaId, redis: coordination.connection.where },
-      'coordinating through Redis',
-    );
-  }
+  const { logger, coordination } = await joinReplicas(settings, createLogger(settings.logLevel));
   const scheduler = new Scheduler({ ...settings, logger, ...(coordination ? { coordination } : {}) });
   let app: FastifyInstance | undefined;
   onSignals(
@@ -233,6 +249,12 @@ const scheduleOptions = (command: Command) =>
     .addOption(new Option('--cron <expr>', 'node-cron schedule (default "* * * * *": every minute)'))
     .addOption(new Option('--tz <zone>', 'IANA time zone of the schedule (default Asia/Shanghai)'))
     .addOption(new Option('--redis <url>', 'redis:// URL: replicas sharing the store coordinate through it'))
+    .addOption(
+      new Option(
+        '--lease <ms>',
+        'with --redis: a replica that dies mid-run is replaced after this long (default 30000)',
+      ),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level (default info)'));
 const serveOptions = (command: Command) =>
   command

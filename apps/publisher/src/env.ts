@@ -15,6 +15,7 @@ export interface EnvironmentSettings {
   keep?: string;
   onInvalid?: string;
   redis?: string;
+  lease?: string;
   logLevel?: string;
   publication?: string;
   config?: string;
@@ -33,6 +34,7 @@ export const environmentVariables = {
   keep: 'NEWSDATA_KEEP',
   onInvalid: 'NEWSDATA_ON_INVALID',
   redis: 'REDIS_URL',
+  lease: 'NEWSDATA_LEASE_MS',
   logLevel: 'LOG_LEVEL',
   publication: 'NEWSDATA_PUBLICATION',
   config: 'NEWSDATA_CONFIG',

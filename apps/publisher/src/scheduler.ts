@@ -31,12 +31,33 @@ export interface SchedulerOptions {
    * of `current` is fenced.
    */
   coordination?: Coordination;
+  /** With `coordination`: node-cron's `distributedLease`, the time after which a dead replica is replaced. Default 30000 ms. */
+  leaseMs?: number;
 }
 
 /** node-cron task name; with Redis it is part of every fire's key. */
 const TASK = 'publish';
-/** A replica that dies while running is replaced after this long. */
+/** A replica that dies while running is replaced after this long, unless `leaseMs` says otherwise. */
 const LEASE_MS = 30_000;
+
+/**
+ * node-cron's own messages as pino lines instead of its coloured text. With a coordinator, node-cron
+ * logs every fire that Redis refused (with a stack); the scheduler reports the outage once instead.
+ */
+function cronLogger(logger: Logger, coordinated: boolean) {
+  const log = logger.child({ component: 'node-cron' });
+  const text = (message: string | Error) => (message instanceof Error ? message.message : message);
+  return {
+    info: (message: string) => log.debug(message),
+    // "task still running, new execution blocked by overlap prevention" is routine with noOverlap.
+    warn: (message: string) => log.debug(message),
+    debug: (message: string | Error, err?: Error) => log.debug({ err }, text(message)),
+    error: (message: string | Error, err?: Error) => {
+      if (coordinated && /coordinator/i.test(text(message))) log.debug({ err }, text(message));
+      else log.error({ err }, text(message));
+    },
+  };
+}
 
 /** Why a run started. */
 export type RunReason = 'start' | 'tick' | 'watch' | 'manual';
@@ -81,6 +102,8 @@ export class Scheduler {
   /** Source hashes of the last attempt that failed: the same bytes are not retried on every tick. */
   #failedHashes: string | undefined;
   #state: SchedulerState = emptyState();
+  /** Whether the last attempt to reach Redis failed; the outage is logged once, and its end. */
+  #coordinatorDown = false;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -118,12 +141,29 @@ export class Scheduler {
       );
     }
     const coordinator = this.options.coordination?.coordinator;
-    this.#task = cron.schedule(this.options.cron, () => this.trigger('tick'), {
-      timezone: this.options.tz,
-      noOverlap: true,
-      name: TASK,
-      ...(coordinator ? { distributed: true, runCoordinator: coordinator, distributedLease: LEASE_MS } : {}),
-    });
+    this.#task = cron.schedule(
+      this.options.cron,
+      () => {
+        // node-cron only calls this after Redis elected this replica.
+        if (coordinator) this.#coordinatorReached();
+        return this.trigger('tick');
+      },
+      {
+        timezone: this.options.tz,
+        noOverlap: true,
+        name: TASK,
+        logger: cronLogger(logger, coordinator !== undefined),
+        ...(coordinator
+          ? { distributed: true, runCoordinator: coordinator, distributedLease: this.#leaseMs() }
+          : {}),
+      },
+    );
+    if (coordinator) {
+      this.#task.on('execution:skipped', (context) => {
+        if (context.reason === 'coordinator-error') this.#coordinatorFailed(coordinator.lastError);
+        else this.#coordinatorReached();
+      });
+    }
     if (this.options.watch !== false) await this.#watch();
     logger.info(
       { cron: this.options.cron, tz: this.options.tz, next_run: this.nextRun() },
@@ -170,6 +210,30 @@ export class Scheduler {
 
   #now(): Date {
     return this.options.now?.() ?? new Date();
+  }
+
+  #leaseMs(): number {
+    return this.options.leaseMs ?? LEASE_MS;
+  }
+
+  /** Redis refused or timed out: log it at the first failure, not at every fire. */
+  #coordinatorFailed(error: unknown): void {
+    if (this.#coordinatorDown) return;
+    this.#coordinatorDown = true;
+    const code = isNewsDataError(error) ? error.code : 'COORDINATOR_UNAVAILABLE';
+    this.options.logger.error(
+      { code, redis: this.options.coordination?.connection.where, err: error },
+      'cannot reach Redis: this replica publishes nothing until Redis answers again (it reconnects by itself)',
+    );
+  }
+
+  #coordinatorReached(): void {
+    if (!this.#coordinatorDown) return;
+    this.#coordinatorDown = false;
+    this.options.logger.info(
+      { redis: this.options.coordination?.connection.where },
+      'Redis answers again: elections resume',
+    );
   }
 
   async #watch(): Promise<void> {
@@ -238,20 +302,38 @@ export class Scheduler {
   /** Without Redis: run. With it: ticks were elected by node-cron already; other runs are elected here. */
   async #elected(reason: RunReason): Promise<void> {
     const coordination = this.options.coordination;
-    if (!coordination || reason === 'tick') return this.#run(reason);
+    if (!coordination || reason === 'tick') return this.#drain(reason);
+    let outcome: { ran: boolean };
     try {
-      const outcome = await coordination.coordinator.run(
+      outcome = await coordination.coordinator.run(
         `${TASK}:${reason}-${this.#now().toISOString()}`,
-        LEASE_MS,
-        () => this.#run(reason),
+        this.#leaseMs(),
+        () => this.#drain(reason),
       );
-      if (!outcome.ran)
-        this.options.logger.info({ reason }, 'another replica is publishing; this one skips the run');
     } catch (error) {
-      this.options.logger.error(
-        { reason, err: error },
-        'could not reach the coordinator; the run is skipped',
+      this.#coordinatorFailed(error);
+      this.options.logger.warn(
+        { reason, code: isNewsDataError(error) ? error.code : undefined },
+        'the run is skipped: no replica may publish without Redis',
       );
+      return;
+    }
+    this.#coordinatorReached();
+    if (!outcome.ran)
+      this.options.logger.info({ reason }, 'another replica is publishing; this one skips the run');
+  }
+
+  /**
+   * Run, then the runs asked for meanwhile, all under the lease this replica holds. Releasing the
+   * lease first and asking again would lose the follow-up run: node-cron releases a tick's lease only
+   * after the tick's promise settles, so the follow-up's election would find the lease still taken.
+   */
+  async #drain(reason: RunReason): Promise<void> {
+    await this.#run(reason);
+    while (this.#pending !== undefined && !this.#stopped) {
+      const next = this.#pending;
+      this.#pending = undefined;
+      await this.#run(next);
     }
   }
 
@@ -272,7 +354,7 @@ export class Scheduler {
     if (!coordination) return publish(options);
     const result = await coordination.switchLock.withLock(
       (guard) => publish({ ...options, beforeSwitch: guard.beforeSwitch }),
-      { waitMs: LEASE_MS },
+      { waitMs: this.#leaseMs() },
     );
     const fenced = result.error?.code === 'SWITCH_FENCED';
     await coordination.status
@@ -317,9 +399,11 @@ export class Scheduler {
     this.#controller = controller;
     let result: PublishResult | undefined;
     let failure: { code: string; message: string } | undefined;
+    let dataFault = false;
     try {
       result = await this.#publish(controller.signal);
     } catch (error) {
+      dataFault = isNewsDataError(error) && error.fault === 'data';
       failure = {
         code: isNewsDataError(error) ? error.code : 'PUBLISH_FAILED',
         message: error instanceof Error ? error.message : String(error),
@@ -344,7 +428,10 @@ export class Scheduler {
         result.status === 'published' ? `published release ${result.release_id}` : 'nothing changed',
       );
     } else {
-      if (key !== undefined) this.#failedHashes = key;
+      if (result) dataFault = result.status === 'invalid' || result.error?.fault === 'data';
+      // Bad data stays bad until the bytes change; a runtime fault (Redis away, a fenced switch, a full
+      // disk) is retried on the next tick.
+      if (key !== undefined && dataFault) this.#failedHashes = key;
       if (result) {
         const counts = result.report?.counts;
         failure = result.error

@@ -287,6 +287,48 @@ describe('download server', () => {
     });
   });
 
+  it('adds the replica part to /healthz, and says degraded while Redis is down', async () => {
+    let redisUp = true;
+    const replicaOf = () => ({
+      replicaId: 'host-1-abcdef',
+      redis: redisUp
+        ? { url: 'redis://127.0.0.1:6379', up: true }
+        : {
+            url: 'redis://127.0.0.1:6379',
+            up: false,
+            error: { code: 'COORDINATOR_UNAVAILABLE', message: 'connection refused' },
+          },
+      holdsLease: false,
+      leases: [],
+    });
+    const store = await tempDir();
+    await writeRelease(store, { id: ID, files: { 'articles.csv': csv } });
+    const replica = await serve({
+      out: store,
+      port: 0,
+      host: '127.0.0.1',
+      replica: async () => replicaOf(),
+    });
+    try {
+      const up = await get(replica.url, '/healthz');
+      expect(up.status).toBe(200);
+      expect(JSON.parse(up.body.toString())).toMatchObject({
+        status: 'ok',
+        replica: { replicaId: 'host-1-abcdef', redis: { up: true }, holdsLease: false },
+      });
+      redisUp = false;
+      const down = await get(replica.url, '/healthz');
+      expect(down.status).toBe(200);
+      expect(JSON.parse(down.body.toString())).toMatchObject({
+        status: 'degraded',
+        current_release: ID,
+        replica: { redis: { up: false, error: { code: 'COORDINATOR_UNAVAILABLE' } } },
+      });
+    } finally {
+      await replica.app.close();
+    }
+  });
+
   it('reports an error status before the first release', async () => {
     const empty = await serve({ out: await tempDir(), port: 0, host: '127.0.0.1' });
     try {

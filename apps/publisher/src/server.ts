@@ -39,7 +39,10 @@ export interface ServerOptions {
   logger?: Logger;
   /** When the scheduler runs in the same process: its next run. */
   nextRun?: () => Date | null;
-  /** With Redis: this replica's part of `/healthz` (lease, last run of any replica). */
+  /**
+   * With Redis: this replica's part of `/healthz` (lease, last run of any replica). When it says
+   * `redis.up: false`, the status is `degraded`.
+   */
   replica?: () => Promise<unknown>;
 }
 
@@ -73,6 +76,12 @@ async function health(store: ReleaseStore, nextRun: (() => Date | null) | undefi
     next_run: nextRun?.()?.toISOString() ?? null,
     last_error: lastError,
   };
+}
+
+/** Whether a replica's health (as `ReplicaStatus.snapshot()` gives it) says Redis is unreachable. */
+function redisIsDown(replica: unknown): boolean {
+  const redis = (replica as { redis?: { up?: unknown } } | null)?.redis;
+  return redis !== undefined && redis.up === false;
 }
 
 function notFound(reply: FastifyReply): FastifyReply {
@@ -147,7 +156,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.get('/healthz', async (_request, reply) => {
     const body: Health & { replica?: unknown } = await health(store, options.nextRun);
-    if (options.replica) body.replica = await options.replica();
+    if (options.replica) {
+      body.replica = await options.replica();
+      // Downloads still work, but this replica cannot publish: degraded, not an error (still 200).
+      if (body.status === 'ok' && redisIsDown(body.replica)) body.status = 'degraded';
+    }
     return reply
       .code(body.status === 'error' ? 503 : 200)
       .header('Cache-Control', 'no-store')

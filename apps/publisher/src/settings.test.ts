@@ -56,9 +56,18 @@ describe('settings', () => {
     [{ keep: '1' }, /keep/],
     [{ onInvalid: 'ignore' }, /block or quarantine/],
     [{ redis: 'http://x' }, /Redis URL/],
+    [{ lease: '500' }, /lease \(ms\) "500" \(flag\).*1000 to 3600000/],
   ])('reject bad values with a message that says what is expected: %o', async (flags, message) => {
     const env = readEnvironment({ INIT_CWD: await tempDir() });
     expect(() => resolveSettings(flags, env)).toThrow(message);
+  });
+
+  it('take the replica lease from --lease or NEWSDATA_LEASE_MS, 30 s by default', async () => {
+    const base = await tempDir();
+    expect(resolveSettings({}, readEnvironment({ INIT_CWD: base })).leaseMs).toBe(30_000);
+    const env = readEnvironment({ INIT_CWD: base, NEWSDATA_LEASE_MS: '5000' });
+    expect(resolveSettings({}, env).leaseMs).toBe(5000);
+    expect(resolveSettings({ lease: '8000' }, env).leaseMs).toBe(8000);
   });
 
   it('name the environment as the origin of a bad value', async () => {

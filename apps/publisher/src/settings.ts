@@ -20,6 +20,11 @@ export interface Settings {
   onInvalid: 'block' | 'quarantine';
   maxQuarantineShare: number;
   redis: string | undefined;
+  /**
+   * With Redis: how long a replica's lease on a run lasts without renewal (renewed every third of it
+   * while the run goes on), so a replica that dies mid-run is replaced after at most this long.
+   */
+  leaseMs: number;
   logLevel: NonNullable<AppConfig['log_level']>;
   /** Title of the data set on the catalog page and prefix of download names; empty: from the data. */
   publication: string | undefined;
@@ -37,6 +42,7 @@ export interface Flags {
   onInvalid?: string;
   maxQuarantineShare?: string;
   redis?: string;
+  lease?: string;
   logLevel?: string;
   publication?: string;
   config?: string;
@@ -52,6 +58,7 @@ export const defaults = {
   keep: 10,
   onInvalid: 'block',
   maxQuarantineShare: 0.05,
+  leaseMs: 30_000,
   logLevel: 'info',
 } as const;
 
@@ -215,6 +222,12 @@ export function resolveSettings(flags: Flags, env: EnvironmentSettings): Setting
     badSetting('Redis URL', redisSetting.value, 'expected redis://host:port', redisSetting.where);
   }
 
+  const leaseSetting = from(flags.lease, env.lease, undefined);
+  const leaseMs =
+    leaseSetting === undefined
+      ? defaults.leaseMs
+      : integer(leaseSetting.value, 'lease (ms)', leaseSetting.where, 1_000, 3_600_000);
+
   const levelSetting = from<string>(flags.logLevel, env.logLevel, config.log_level);
   const logLevel = (levelSetting?.value ?? defaults.logLevel) as Settings['logLevel'];
   if (!logLevels.includes(logLevel)) {
@@ -232,6 +245,7 @@ export function resolveSettings(flags: Flags, env: EnvironmentSettings): Setting
     onInvalid,
     maxQuarantineShare,
     redis: redisSetting?.value,
+    leaseMs,
     logLevel,
     publication: from(flags.publication, env.publication, config.publication)?.value,
   };
