@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Machine {
   cores: number;
@@ -7,6 +7,8 @@ export interface Machine {
   node: string;
   platform: string;
   date: string;
+  /** 1, 5 and 15 minute load averages when described. */
+  load: number[];
 }
 
 /** What the figures were measured on. */
@@ -19,5 +21,6 @@ export function describeMachine(now = new Date()): Machine {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: now.toISOString().slice(0, 10),
+    load: loadavg().map((value) => Math.round(value * 100) / 100),
   };
 }

@@ -56,7 +56,7 @@ export function topSelfTime(
 
 /**
  * Self time added up by where the code lives: `parse`, `extract`, … for the workspace's packages, the
- * npm package name for dependencies, `node` for Node's own modules, and V8's `(garbage collector)`,
+ * npm package name for dependencies, `node built-ins` for Node's own modules and native functions, and V8's `(garbage collector)`,
  * `(idle)` (waiting for I/O) and `(program)` as they are.
  */
 export function selfTimeByPackage(profile: CpuProfile): ProfileEntry[] {
@@ -75,7 +75,11 @@ export function selfTimeByPackage(profile: CpuProfile): ProfileEntry[] {
       /\/(?:packages|apps)\/([\w-]+)\/(?:dist|src)\//.exec(url)?.[1] ??
       /node_modules\/\.pnpm\/(@?[^@/]+(?:\/[^@/]+)?)@/.exec(url)?.[1] ??
       /node_modules\/(@[^/]+\/[^/]+|[^/]+)\//.exec(url)?.[1] ??
-      (url.startsWith('node:') || url === '' ? (functionName.startsWith('(') ? functionName : 'node') : url);
+      (url.startsWith('node:') || url === ''
+        ? functionName.startsWith('(')
+          ? functionName
+          : 'node built-ins (hashing, file I/O, Buffer)'
+        : url);
     totals.set(where, (totals.get(where) ?? 0) + micros);
   }
   const whole = Math.max(1, profile.endTime - profile.startTime);

@@ -89,6 +89,8 @@ export function formatMarkdown(input: {
   command: string;
   corpus: string;
   seconds: number;
+  /** Load averages at the end of the run. */
+  loadAfter?: readonly number[];
   notes: readonly string[];
   profile?: { command: string; entries: readonly ProfileEntry[]; packages?: readonly ProfileEntry[] };
 }): string {
@@ -109,6 +111,7 @@ export function formatMarkdown(input: {
     '',
     `- Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB memory, ${machine.platform}`,
     `- Node ${machine.node}, measured on ${machine.date}, the whole run took ${Math.round(input.seconds)} s`,
+    `- Load average (1, 5, 15 min) before the run: ${machine.load.join(', ')}; after it: ${(input.loadAfter ?? []).join(', ')}`,
     `- Corpus: ${input.corpus}`,
     '',
     '## Results',

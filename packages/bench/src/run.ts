@@ -614,8 +614,8 @@ try {
 
   const seconds = (performance.now() - started) / 1000;
   notes.push(
-    'Stages in-process run one after another on the whole corpus held in memory (parse → extract → validate → export); each is timed alone, after one warm-up run.',
-    'End to end is `node apps/publisher/dist/cli.js publish --source <corpus> --out <empty dir>` in a child process, Node start-up included; peak RSS is the child’s `process.resourceUsage().maxRSS` at exit.',
+    'The machine is not reserved for the benchmark: the load averages before and after the run say how busy it was; figures from a busy machine are low and spread wide. Stages in-process run one after another on the whole corpus held in memory (parse → extract → validate → export); each is timed alone, after one warm-up run.',
+    'End to end is `node apps/publisher/dist/cli.js publish --source <corpus> --out <empty dir>` in a child process, Node start-up included; peak RSS is the child’s VmHWM (/proc/self/status) at exit, read by a module loaded with `node --import` (getrusage’s maxRSS would keep the peak of the benchmark process the child was forked from).',
     'nginx runs one worker process (the download server is one Node process), sendfile and etags on, access log off; both servers are asked for the same file under `/releases/<id>/`, and each 304 request carries that server’s own ETag.',
     'Miller reads each NDJSON file in its own process and writes CSV to a file; “Miller’s job” for ours is the same: read the NDJSON file, parse it, write CSV with the export package’s `csvChunks`. Debian’s Miller 6.6 has no `--inidjson`: its JSON Lines reader is `--ijsonl`. Miller flattens list values (`source_lines`) into numbered columns and starts a new header block when the columns change; ours joins lists with `;`.',
   );
@@ -623,7 +623,16 @@ try {
   if (writeTo) {
     await writeFile(
       writeTo,
-      formatMarkdown({ rows, machine, command, corpus: corpusText, seconds, notes, profile }),
+      formatMarkdown({
+        rows,
+        machine,
+        command,
+        corpus: corpusText,
+        seconds,
+        loadAfter: describeMachine().load,
+        notes,
+        profile,
+      }),
     );
     log(`wrote ${writeTo}`);
   }
