@@ -104,8 +104,12 @@ export interface LeadByline {
   date: [number, number] | null;
 }
 
-/** `本报讯`, `本报北京1月8日电`, `新华社北京1月8日电`, `中新社电`: source, place, date, 讯/电. */
-const LEAD = /^(本报|[\u4e00-\u9fff]{1,8}?社)([\u4e00-\u9fff]{0,8}?)((?:\d{4}年)?\d{1,2}月\d{1,2}日)?(讯|电)/;
+/**
+ * `本报讯`, `本报北京1月8日电`, `新华社北京1月8日电`, `据新华社电`, `中新社电`, `大连晚报讯`: source, place,
+ * date, 讯/电. A leading 据 (relayed from) is skipped.
+ */
+const LEAD =
+  /^据?(本报|[\u4e00-\u9fff]{1,8}?社|[\u4e00-\u9fff]{1,6}?(?:日报|晚报|早报|晨报|商报|都市报))([\u4e00-\u9fff]{0,8}?)((?:\d{4}年)?\d{1,2}月\d{1,2}日)?(讯|电)/;
 
 /**
  * Find an inline byline at `from` in a folded line: `本报讯(大连新闻传媒集团记者石朕)昨日,…`,
@@ -164,4 +168,34 @@ export function datelineAt(folded: string, from: number, dates: boolean): [numbe
 /** Fold and parse a standalone byline line given in source characters (for tests and callers). */
 export function parseByline(line: string): Credits | null {
   return parseBylineLine(fold(line.trim()));
+}
+
+/** A credit in brackets closing a line or standing alone: `（记者 王某）`, `（本报记者 王某 整理）`, `(文/王某)`. */
+const TAIL = /\(([^()]{2,40})\)$/;
+
+/**
+ * The credit that closes a brief or an article (folded line): `…。（记者 王某）` or a line
+ * `（本报记者 王某 整理）`. Returns the credits and where the bracket starts, or null. Inside text, it
+ * counts only after a sentence end, so that a bracketed aside is never taken for a credit.
+ *
+ * @example
+ * parseTailCredit('市图书馆推出寒假阅读活动。(记者 王某)') // { credits: { reporters: ['王某'], … }, start: 13 }
+ */
+export function parseTailCredit(folded: string): { credits: Credits; start: number } | null {
+  const match = TAIL.exec(folded);
+  if (!match) return null;
+  const before = folded.slice(0, match.index).trimEnd();
+  if (before.length > 0 && !/[。!?…”"]$/.test(before)) return null;
+  const inner = match[1]!.trim();
+  if (/(?:^|\s)(?:摄|摄影|供图)$/.test(inner)) return null;
+  // 文/王某: the writer, without a role word.
+  const writer = /^文\s*\/\s*([\u4e00-\u9fff·]{2,10}(?:\s+[\u4e00-\u9fff·]{2,4}){0,3})$/.exec(inner);
+  if (writer) {
+    return {
+      credits: { reporters: writer[1]!.split(/\s+/), contributors: [], agency: null },
+      start: match.index,
+    };
+  }
+  const credits = parseCredits(inner);
+  return credits ? { credits, start: match.index } : null;
 }

@@ -1,6 +1,14 @@
 import { dataError } from '@newsdata/errors';
-import { type Credits, datelineAt, type LeadByline, parseBylineLine, parseLeadByline } from './byline.js';
+import {
+  type Credits,
+  datelineAt,
+  type LeadByline,
+  parseBylineLine,
+  parseLeadByline,
+  parseTailCredit,
+} from './byline.js';
 import { decodeSource, normalizeLineEnds, rejectEmpty } from './decode.js';
+import { isCaption, isFurniture, isNumbered, rowCells } from './furniture.js';
 import {
   codePointLength,
   codePointsBetween,
@@ -27,7 +35,7 @@ export interface ParseOptions {
   file?: string;
 }
 
-type Kind = 'noise' | 'marker' | 'byline' | 'heading' | 'loose' | 'para';
+type Kind = 'noise' | 'marker' | 'byline' | 'credit' | 'heading' | 'loose' | 'row' | 'para';
 type MarkerKind = 'down' | 'up' | 'end';
 
 /** One non-blank line and what it looks like on its own. Indexes are into the source line. */
@@ -42,6 +50,10 @@ interface Unit {
   marker?: MarkerKind;
   credits?: Credits;
   lead?: LeadByline | null;
+  /** A numbered heading (一、 (一) 1.): a section, never a headline. */
+  numbered?: boolean;
+  /** A kicker-shaped line (ends with a colon, or a whole 【tag】): above a headline, it is its kicker. */
+  kicker?: boolean;
 }
 
 interface Piece {
@@ -63,7 +75,12 @@ interface Art {
   order: number;
   title: string;
   subtitle: string | null;
+  kicker: string | null;
   credits: Credits | null;
+  /** The byline was a line of its own (a feature with sections), not inline in the lead. */
+  bylineLine: boolean;
+  /** A closing credit (（记者 王某）) or （完） ended it: a heading after it starts a new article. */
+  closed: boolean;
   dateline: string | null;
   /** The next paragraph is the lead: look for a dateline (`dates`: a calendar date counts too). */
   expectDateline: 'relative' | 'dates' | null;
@@ -96,10 +113,14 @@ const WINDOW = 16;
 const QR = /二维码|扫码|扫一扫/;
 const CALL = /^(?:关注|下载|获取|查看|观看|收听|阅读|订阅|登录|更多)/;
 const EDITOR = /^(?:责任编辑|责编|本版编辑|编辑|美编|校对|版式设计|版式|组版|制图|审校|终审)\s*:/;
-const MARKER_LINE = /^\((下转|转|上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$|^\((完|全文完)\)$/;
+const MARKER_LINE =
+  /^\((下转|转|上接|紧接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$|^\((完|全文完)\)$/;
 const MARKER_TAIL = /\((?:下转|转)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)$/;
-const MARKER_HEAD = /^\((?:上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/;
+const MARKER_HEAD = /^\((?:上接|紧接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/;
 const DASH = /[—―]{2}|--/;
+/** A lead that says where the news came from: 记者从市交通局获悉, 据市气象台消息. */
+const OPENER =
+  /^(?:本报)?记者(?:近日|日前|昨日|昨天|今天|今日)?(?:从|在|获悉|了解到)[^。]{0,40}?(?:获悉|了解到|得知)|^据[^,。]{1,20}(?:消息|报道|通报)/;
 
 /** Where an inline subtitle dash starts in a folded headline (after the title), or -1. */
 function dashAt(folded: string): number {
@@ -179,6 +200,8 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
     if (end - start <= 30 && QR.test(folded)) blockHasQr = true;
     const unit: Unit = { n: i + 1, start, end, block, kind: 'para', folded };
     if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
+    else if (end - start <= 80 && isFurniture(folded)) unit.kind = 'noise';
+    else if (isCaption(folded, end - start <= 160)) unit.kind = 'noise';
     else if (end - start <= 24) {
       const marker = MARKER_LINE.exec(folded.replace(/\s+/g, ''));
       if (marker) {
@@ -192,12 +215,27 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
     }
     if (unit.kind === 'para' && !unit.lead && end - start <= 2 * MAX_HEADING + 20) {
       const credits = parseBylineLine(folded);
+      const tail = credits ? null : parseTailCredit(folded);
       if (credits) {
         unit.kind = 'byline';
         unit.credits = credits;
+      } else if (tail && tail.start === 0) {
+        unit.kind = 'credit';
+        unit.credits = tail.credits;
       } else {
         const kind = headingKind(folded);
-        if (kind) unit.kind = kind;
+        if (kind) {
+          unit.kind = kind;
+          if (isNumbered(folded)) unit.numbered = true;
+          else if (/^【[^】]{1,20}】$/.test(folded)) unit.kicker = true;
+        } else if (end - start <= 30 && /[\u4e00-\u9fff]/.test(folded)) {
+          // A kicker ends with a colon (新春走基层：); a rare headline ends with 。: both only count
+          // when what follows confirms them, else they are text.
+          if (/^[^。;!?,:]+:$/.test(folded)) {
+            unit.kind = 'heading';
+            unit.kicker = true;
+          } else if (/^[^。;!?,:]+。$/.test(folded)) unit.kind = 'loose';
+        }
       }
     }
     units.push(unit);
@@ -207,13 +245,36 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
     if (unit.kind === 'noise')
       noise.push({ line: unit.n, text: lines[unit.n - 1]!.slice(unit.start, unit.end) });
   }
-  return units.filter((unit) => unit.kind !== 'noise');
+  const kept = units.filter((unit) => unit.kind !== 'noise');
+  markRows(kept);
+  return kept;
+}
+
+/**
+ * Table rows dumped as lines (`地区生产总值 8752亿元 5.5%`): a line of space-separated cells with two
+ * numbers, or one number next to another such line; a line of as many cells without numbers right
+ * above a row is its header. Rows are paragraphs of their own, never headings, never cut.
+ */
+function markRows(units: Unit[]): void {
+  const cells = units.map((unit) =>
+    unit.kind === 'heading' || unit.kind === 'loose' || unit.kind === 'para' ? rowCells(unit.folded) : -1,
+  );
+  const count = (unit: Unit) => unit.folded.split(/\s+/).filter((t) => t.length > 0).length;
+  for (let k = 0; k < units.length; k++) {
+    const c = cells[k]!;
+    if (c >= 2 || (c >= 1 && ((cells[k - 1] ?? -1) >= 1 || (cells[k + 1] ?? -1) >= 1)))
+      units[k]!.kind = 'row';
+  }
+  for (let k = units.length - 2; k >= 0; k--) {
+    const next = units[k + 1]!;
+    if (cells[k] === 0 && next.kind === 'row' && count(units[k]!) === count(next)) units[k]!.kind = 'row';
+  }
 }
 
 /** The key a jump line repeats: the folded headline without spaces or continuation markers. */
 function keyOf(folded: string): string {
   return folded
-    .replace(/\((?:下转|转|上接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/g, '')
+    .replace(/\((?:下转|转|上接|紧接|接)第?\s*[0-9一二三四五六七八九十百A-Za-z]+\s*版\)/g, '')
     .replace(/\s+/g, '');
 }
 
@@ -287,7 +348,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   };
   let cur: Art | null = null;
   let last: {
-    kind: 'para' | 'jump' | 'head' | 'section' | 'byline' | 'up' | 'other';
+    kind: 'para' | 'jump' | 'head' | 'section' | 'byline' | 'up' | 'row' | 'other';
     art: Art | null;
     block: number;
   } = { kind: 'other', art: null, block: -1 };
@@ -316,6 +377,23 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     pendingUp = [];
   };
   const lastPara = (art: Art) => art.paras[art.paras.length - 1];
+  const ambiguous: { unit: Unit; from: Art; rival: Art; own: number; other: number }[] = [];
+  /** A closing credit names who wrote the article: it fills the byline, or adds names it lacks. */
+  const credit = (art: Art, credits: Credits) => {
+    if (art.credits === null) {
+      art.credits = {
+        ...credits,
+        reporters: [...credits.reporters],
+        contributors: [...credits.contributors],
+      };
+      return;
+    }
+    const into = art.credits;
+    for (const name of credits.reporters) if (!into.reporters.includes(name)) into.reporters.push(name);
+    for (const name of credits.contributors)
+      if (!into.contributors.includes(name) && !into.reporters.includes(name)) into.contributors.push(name);
+    into.agency ??= credits.agency;
+  };
   const openCut = (art: Art) => {
     const para = lastPara(art);
     return para?.open === true && !para.deferred;
@@ -386,6 +464,28 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       kind = 'para';
     }
 
+    // A short line or one followed by text that starts inside a sentence, right after a cut
+    // paragraph, is a piece of that paragraph between two column breaks, not a section heading.
+    if (
+      (kind === 'heading' || kind === 'loose') &&
+      cur !== null &&
+      last.kind === 'para' &&
+      last.art === cur
+    ) {
+      const next = units[i + 1];
+      if (
+        openCut(cur) &&
+        !unit.numbered &&
+        !unit.kicker &&
+        !jumpKeys.has(keyOf(unit.folded)) &&
+        next?.kind !== 'byline' &&
+        !next?.lead &&
+        ((next?.kind === 'para' && startsMidSentence(next.folded)) ||
+          (kind === 'heading' && codePointLength(unit.folded) <= 6 && !/\s/.test(unit.folded)))
+      )
+        kind = 'para';
+    }
+
     if (kind === 'marker') {
       if (unit.marker === 'up') {
         if (cur && (last.kind === 'head' || last.kind === 'jump') && last.art === cur) {
@@ -401,6 +501,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       }
       const art = cur;
       art.lines.push(unit.n);
+      if (unit.marker === 'end') art.closed = true;
       if (unit.marker === 'down') {
         const para = lastPara(art);
         if (para?.open) para.deferred = true;
@@ -417,12 +518,37 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       continue;
     }
 
-    if (kind === 'byline') {
+    if (kind === 'byline' || kind === 'credit') {
       if (cur && cur.paras.length === 0 && cur.credits === null && last.art === cur) {
         cur.credits = unit.credits!;
+        cur.bylineLine = kind === 'byline';
         cur.lines.push(unit.n);
         last = { kind: 'byline', art: cur, block: unit.block };
+        continue;
+      }
+      // At the end of an article (text before it, no text after it), a credit line closes it:
+      // （本报记者 王某 整理）, or a bare 记者 王某 where no byline was printed above.
+      const next = units[i + 1];
+      const closing =
+        kind === 'credit' || (cur?.credits === null && (next === undefined || next.kind !== 'para'));
+      if (cur && cur.paras.length > 0 && last.art === cur && closing) {
+        credit(cur, unit.credits!);
+        cur.closed = true;
+        cur.lines.push(unit.n);
+        last = { kind: 'other', art: cur, block: unit.block };
       } else orphan(unit, 'is a byline with no headline before it');
+      continue;
+    }
+
+    if (kind === 'row') {
+      if (pendingUp.length > 0) flushPendingUp(null);
+      if (!cur) {
+        orphan(unit, 'is a table row before any headline on the page');
+        continue;
+      }
+      addPiece(cur, unit, unit.start, unit.end, false);
+      lastPara(cur)!.open = false;
+      last = { kind: 'row', art: cur, block: unit.block };
       continue;
     }
 
@@ -453,6 +579,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
         const next = units[j]!;
         // A subtitle is a strict heading, or a line that opens with a dash (it may hold commas).
         if (next.kind !== 'heading' && !(next.kind === 'loose' && /^[—―-]/.test(next.folded))) break;
+        if (next.numbered || next.kicker) break;
         if (jumpKeys.has(keyOf(fold(src(next, next.start, next.end))))) break;
         run.push(next);
         j++;
@@ -467,38 +594,53 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           (after.kind === 'para' && MARKER_HEAD.test(after.folded)));
       const dash = dashAt(folded) > 0;
       const dashNext = run.length > 1 && /^[—―-]/.test(run[1]!.folded);
-      // A news lead opens with a time word and a comma (昨日, / 1月8日,): before one, a heading is a headline.
+      // A heading is a headline before a news lead: one that opens with a time word and a comma
+      // (昨日上午, / 1月7日下午,), or says where the news came from (记者从…获悉, 据…消息).
       const time = after?.kind === 'para' ? datelineAt(after.folded, 0, true) : null;
+      const timed = time !== null && /^[^,。]{0,6},/.test(after!.folded.slice(time[1], time[1] + 8));
+      const opener = after?.kind === 'para' && OPENER.test(after.folded);
       const leadNext =
-        cur !== null &&
-        cur.sections.length === 0 &&
-        run.length === 1 &&
-        time !== null &&
-        after!.folded[time[1]] === ',';
+        cur !== null && (cur.closed || opener || (cur.sections.length === 0 && run.length === 1 && timed));
       let headline: boolean;
       if (bylineNext) headline = true;
-      else if (kind === 'loose') headline = false;
+      else if (kind === 'loose' || (unit.numbered && cur !== null)) headline = false;
       else headline = dash || dashNext || continuedNext || cur === null || pendingUp.length > 0 || leadNext;
-      if (kind === 'loose' && !headline) kind = 'para';
+      // Which line of the run is the headline: a kicker (引题) may stand above it.
+      const dashLine = run.findIndex((u, k) => k > 0 && /^[—―-]/.test(u.folded));
+      let titleAt = 0;
+      if (headline && !dash && run.length >= 2) {
+        if (unit.kicker || dashLine === 2 || (dashLine < 0 && run.length >= 3)) titleAt = 1;
+      }
+      if ((kind === 'loose' || unit.kicker) && (!headline || (unit.kicker && titleAt === 0))) kind = 'para';
       else if (!headline && after === undefined && cur !== null) kind = 'para';
       else if (headline) {
-        const first = src(unit, unit.start, unit.end);
-        const cut = dashAt(folded);
+        const main = run[titleAt]!;
+        const first = src(main, main.start, main.end);
+        const mainFolded = fold(first);
+        const cut = dashAt(mainFolded);
         const title = (cut > 0 ? first.slice(0, cut) : first).trim();
+        const kicker = run
+          .slice(0, titleAt)
+          .map((u) => src(u, u.start, u.end).trim())
+          .join(' ');
         const subtitles: string[] = [];
         if (cut > 0) subtitles.push(first.slice(cut + 2).trim());
-        for (const extra of run.slice(1)) {
+        for (const extra of run.slice(titleAt + 1)) {
           subtitles.push(
             src(extra, extra.start, extra.end)
               .replace(/^[—―-]+\s*/, '')
               .trim(),
           );
         }
+        const titleKey = keyOf(mainFolded);
         const art: Art = {
           order: arts.length,
           title,
           subtitle: subtitles.filter((s) => s.length > 0).join(' ') || null,
+          kicker: kicker || null,
           credits: null,
+          bylineLine: false,
+          closed: false,
           dateline: null,
           expectDateline: 'relative',
           sections: [],
@@ -506,12 +648,13 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           paras: [],
           lines: run.map((u) => u.n),
           vocabulary: new Vocabulary(),
-          keys: [key, keyOf(fold(title))],
+          keys: [titleKey, keyOf(fold(title))],
         };
         art.vocabulary.add(title);
         if (art.subtitle) art.vocabulary.add(art.subtitle);
         arts.push(art);
-        jumpKeys.set(key, art);
+        // A kicker is not a key: two articles may share one (新春走基层:), and it is no jump line.
+        jumpKeys.set(titleKey, art);
         jumpKeys.set(keyOf(fold(title)), art);
         cur = art;
         flushPendingUp(art);
@@ -522,6 +665,17 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
         // A section heading of the current article.
         const art = cur!;
         const heading = src(unit, unit.start, unit.end);
+        if (art.sections.length === 0 && !unit.numbered && !art.bylineLine && art.subtitle === null) {
+          // A news story (byline in its lead, or none) seldom has sections: this may be the headline
+          // of a brief that prints no byline. Nothing on the page tells; say so.
+          warnings.push({
+            code: 'ambiguous-heading',
+            message: `Line ${unit.n} (${quote(heading, false)}) is taken as a section heading of “${art.title}”, but it may be the headline of a new article that prints no byline; check the page.`,
+            line: unit.n,
+            column: columnOf(unit.n, unit.start),
+            lines: [],
+          });
+        }
         art.sections.push(heading);
         art.section = heading;
         art.lines.push(unit.n);
@@ -548,6 +702,18 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       end = Math.max(start, end - tailFolded.length + tail.index);
       while (end > start && /\s/.test(lines[unit.n - 1]![end - 1]!)) end--;
       deferred = true;
+    }
+    // A brief signs off at its end: …。（记者 王某）. The credit leaves the text for the byline fields.
+    let closing: Credits | null = null;
+    if (!deferred && end - start > 4) {
+      const from = Math.max(start, end - 48);
+      const window = fold(src(unit, from, end));
+      const signed = parseTailCredit(window);
+      if (signed && (signed.start > 0 || from === start)) {
+        closing = signed.credits;
+        end = from + signed.start;
+        while (end > start && /\s/.test(lines[unit.n - 1]![end - 1]!)) end--;
+      }
     }
 
     const lead = unit.lead;
@@ -608,7 +774,15 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
         if (jump < 0 && best !== cur) {
           const own = scores[0]!;
           const other = scores[pool.indexOf(best)]!;
-          if (other.exclusive < 2 * own.exclusive + OVERRIDE) winner = cur;
+          if (other.exclusive < 2 * own.exclusive + OVERRIDE) {
+            winner = cur;
+            // The vocabulary leans the other way, only not far enough to overrule the flow.
+            if (other.exclusive > own.exclusive) {
+              const from = cur;
+              const rival = best;
+              ambiguous.push({ unit, from, rival, own: own.exclusive, other: other.exclusive });
+            }
+          }
         }
         target = winner;
         const explain = (seq: (art: Art) => number) =>
@@ -668,6 +842,10 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           `Line ${unit.n} ends with a 下转 marker: article ${seq(art)} continues on another page or after its jump line.`,
       });
     }
+    if (closing) {
+      credit(target, closing);
+      target.closed = true;
+    }
     cur = target;
     last = { kind: 'para', art: target, block: unit.block };
   }
@@ -697,11 +875,24 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   }
   const seqOf = new Map(kept.map((art, k) => [art, k + 1]));
   const seq = (art: Art) => seqOf.get(art) ?? 0;
+  for (const { unit, from, rival, own, other } of ambiguous) {
+    // Only worth a word when the rival's cut stayed open: then the page may have it wrong.
+    const para = lastPara(rival);
+    if (!seqOf.has(rival) || !para?.open || para.deferred) continue;
+    warnings.push({
+      code: 'ambiguous-continuation',
+      message: `Line ${unit.n} was joined to the cut paragraph of “${from.title}” (article ${seq(from)}) by the flow of the page, but it shares more vocabulary with “${rival.title}” (article ${seq(rival)}: ${other} against ${own} own bigrams), whose cut paragraph nothing completes; one of the two is likely wrong.`,
+      line: unit.n,
+      column: columnOf(unit.n, unit.start),
+      lines: [],
+    });
+  }
 
   const articles: ParsedArticle[] = kept.map((art, k) => ({
     seq: k + 1,
     title: art.title,
     subtitle: art.subtitle,
+    ...(art.kicker === null ? {} : { kicker: art.kicker }),
     reporters: art.credits?.reporters ?? [],
     contributors: art.credits?.contributors ?? [],
     agency: art.credits?.agency ?? null,

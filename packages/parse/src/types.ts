@@ -37,6 +37,8 @@ export interface ParsedArticle {
   seq: number;
   title: string;
   subtitle: string | null;
+  /** The kicker (引题) printed above the headline, when one was recognized; absent otherwise. */
+  kicker?: string;
   reporters: string[];
   contributors: string[];
   agency: string | null;
