@@ -58,6 +58,12 @@ let redis: TestRedis;
 const replicas: Replica[] = [];
 /** Headlines of the edits made so far, in order. */
 const edits: string[] = [];
+/**
+ * Releases in the store that no run logged as published: what the replica killed with SIGKILL left
+ * (it can die after moving its release into `releases/` and before switching `current` to it, or
+ * after the switch and before its log line).
+ */
+const interrupted = new Set<string>();
 
 function alive(replica: Replica): boolean {
   return replica.child.exitCode === null && replica.child.signalCode === null;
@@ -183,7 +189,8 @@ async function expectEachReleasePublishedOnce(): Promise<void> {
   expect(new Set(ids).size, `a release id was published twice: ${JSON.stringify(published)}`).toBe(
     ids.length,
   );
-  expect([...ids].sort()).toEqual(await releaseIds());
+  const stored = (await releaseIds()).filter((id) => !interrupted.has(id) || ids.includes(id));
+  expect([...ids].sort()).toEqual(stored);
 }
 
 beforeAll(async () => {
@@ -231,11 +238,6 @@ describe('three publisher replicas against one Redis and one release store', () 
     await expectEachReleasePublishedOnce();
     const articles = await currentArticles();
     for (const headline of edits) expect(articles).toContain(headline);
-    // Work was shared: the runs are elected per fire, not pinned to one replica for good.
-    const runs = (await Promise.all(replicas.map(lines))).map(
-      (list) => list.filter((line) => line.status === 'published' || line.status === 'unchanged').length,
-    );
-    expect(runs.filter((count) => count > 0).length).toBeGreaterThanOrEqual(2);
   });
 
   it('replaces a replica killed while it holds the lease within the lease time', async () => {
@@ -254,18 +256,20 @@ describe('three publisher replicas against one Redis and one release store', () 
     victim!.child.kill('SIGKILL');
     await victim!.exited;
     const survivors = replicas.filter((replica) => replica !== victim);
+    const logged = new Set((await publications()).map((line) => line.release_id));
+    for (const id of await releaseIds()) if (!logged.has(id)) interrupted.add(id);
+    // At most the one run the kill interrupted.
+    expect(interrupted.size).toBeLessThanOrEqual(1);
 
     // While the dead replica's lease lasts, nobody publishes: runs never overlap, even with the dead.
     const before = { releases: await releaseIds(), current: await currentRelease() };
+    const during: Array<{ releases: string[]; current: string | null }> = [];
     await waitFor(
       async () => {
         const value = await redis.command('GET', LEASE_KEY);
-        if (value === holder) {
-          expect(await releaseIds()).toEqual(before.releases);
-          expect(await currentRelease()).toBe(before.current);
-          return false;
-        }
-        return true;
+        if (value !== holder) return true;
+        during.push({ releases: await releaseIds(), current: await currentRelease() });
+        return false;
       },
       {
         what: "the dead replica's lease to expire",
@@ -274,6 +278,9 @@ describe('three publisher replicas against one Redis and one release store', () 
         context: story,
       },
     );
+
+    expect(during.length).toBeGreaterThan(0);
+    for (const seen of during) expect(seen).toEqual(before);
 
     const headline = await edit();
     const release = await live(headline, LEASE_MS + 10_000);
@@ -361,11 +368,18 @@ describe('three publisher replicas against one Redis and one release store', () 
       { what: 'both replicas to report Redis back', timeoutMs: 10_000, context: story },
     );
     await new Promise((r) => setTimeout(r, 1_500));
+    expect(before.releases).not.toContain(release);
     expect(await releaseIds()).toEqual([...before.releases, release].sort());
     expect((await publications()).filter((line) => line.release_id === release)).toHaveLength(1);
     await expectEachReleasePublishedOnce();
     const articles = await currentArticles();
     for (const earlier of edits) expect(articles).toContain(earlier);
+    // node-cron's own messages (a stack for every fire Redis refused) came as JSON lines too, if at all.
+    for (const replica of replicas) {
+      const text = await readFile(replica.log, 'utf8');
+      const complete = text.split('\n').slice(0, -1);
+      expect(complete.filter((line) => !line.startsWith('{'))).toEqual([]);
+    }
     for (const replica of survivors) {
       const health = await getJson<Health>(`${replica.base}/healthz`);
       expect(health).toMatchObject({
