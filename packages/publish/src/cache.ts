@@ -1,12 +1,22 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { TOOL } from '@newsdata/contract';
 import { fromSystemError } from '@newsdata/errors';
 import { faultPoint } from './fault.js';
-import { errnoOf, sha256Hex, writeFileAtomic } from './fsutil.js';
+import { errnoOf, randomName, sha256Hex, syncDirectory, writeFileAtomic } from './fsutil.js';
 
 /** Bump when the shape of a cache entry changes, so old entries are rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** What makes a source's parsed result reusable: the same bytes, sidecar, id and tool version. */
 export interface CacheKeyParts {
@@ -31,6 +41,42 @@ interface Envelope<T> {
   value: T;
 }
 
+const ENTRY = '.json';
+const SEGMENTS = '.seg';
+
+async function replace(file: string, content: Uint8Array | string): Promise<void> {
+  const temp = `${file}.${randomName()}.tmp`;
+  try {
+    await writeFile(temp, content);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw fromSystemError(error, 'write the cache entry', file);
+  }
+}
+
+/**
+ * Write a cache entry and its segments without waiting for the disk: the run syncs every new entry
+ * at once ({@link SourceCache.sync}) before it stages the release, instead of two fsyncs per source.
+ * The segments go first, so an entry never names segments that are not there.
+ */
+export async function writeEntry<T>(
+  dir: string,
+  key: string,
+  value: T,
+  segments: readonly Uint8Array[] | null,
+): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw fromSystemError(error, 'create the cache directory', dir);
+  }
+  if (segments) await replace(join(dir, key + SEGMENTS), Buffer.concat(segments));
+  const envelope: Envelope<T> = { format: FORMAT, key, value };
+  await replace(join(dir, key + ENTRY), JSON.stringify(envelope));
+  faultPoint('after-cache-write');
+}
+
 /**
  * The per-source cache under `<out>/.cache/sources/`: one JSON file per key, written atomically. An
  * entry that cannot be read or does not match its key is treated as missing (and rebuilt by the
@@ -45,7 +91,66 @@ export class SourceCache<T> {
   }
 
   private fileOf(key: string): string {
-    return join(this.dir, `${key}.json`);
+    return join(this.dir, key + ENTRY);
+  }
+
+  /**
+   * The segments stored beside the entry for `key`, split by their lengths; null when the file is
+   * missing or does not have the length the entry says (a torn write).
+   */
+  async segments(key: string, lengths: readonly number[]): Promise<Uint8Array[] | null> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(this.dir, key + SEGMENTS));
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return null;
+      throw fromSystemError(error, 'read the cache entry', join(this.dir, key + SEGMENTS));
+    }
+    const total = lengths.reduce((sum, n) => sum + n, 0);
+    if (bytes.byteLength !== total) return null;
+    const out: Uint8Array[] = [];
+    let at = 0;
+    for (const length of lengths) {
+      out.push(bytes.subarray(at, at + length));
+      at += length;
+    }
+    return out;
+  }
+
+  /** Whether the segments file of `key` is there with the total length the entry says. */
+  async hasSegments(key: string, lengths: readonly number[]): Promise<boolean> {
+    const total = lengths.reduce((sum, n) => sum + n, 0);
+    const stats = await stat(join(this.dir, key + SEGMENTS)).catch(() => null);
+    return stats !== null && stats.size === total;
+  }
+
+  /** Store an entry with its segments; call {@link sync} with its key before relying on it after a power cut. */
+  async putWithSegments(key: string, value: T, segments: readonly Uint8Array[] | null): Promise<void> {
+    this.used.add(key);
+    await writeEntry(this.dir, key, value, segments);
+  }
+
+  /** fsync the entries (and segments) of these keys and the cache directory. */
+  async sync(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const files = keys.flatMap((key) => [join(this.dir, key + SEGMENTS), join(this.dir, key + ENTRY)]);
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        let handle: FileHandle | undefined;
+        try {
+          handle = await open(file, 'r');
+          await handle.sync();
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT') throw fromSystemError(error, 'sync the cache entry', file);
+        } finally {
+          await handle?.close();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, files.length) }, worker));
+    await syncDirectory(this.dir);
   }
 
   /** The cached value for `key`, or null. Marks the key as used by this run. */
@@ -89,7 +194,11 @@ export class SourceCache<T> {
   async prune(): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      const key = name.endsWith('.json') ? name.slice(0, -'.json'.length) : null;
+      const key = name.endsWith(ENTRY)
+        ? name.slice(0, -ENTRY.length)
+        : name.endsWith(SEGMENTS)
+          ? name.slice(0, -SEGMENTS.length)
+          : null;
       if (key !== null && this.used.has(key)) continue;
       await rm(join(this.dir, name), { force: true });
       removed++;

@@ -25,9 +25,9 @@ import {
   rowDigests,
   serializeJson,
 } from '@newsdata/export';
-import { toRecords } from '@newsdata/extract';
-import { type Encoding, type ParsedPage, parsePage } from '@newsdata/parse';
+import type { Encoding, ParsedPage } from '@newsdata/parse';
 import {
+  compareProblems,
   type Lang,
   type Problem,
   partitionRows,
@@ -35,11 +35,13 @@ import {
   type SourceContext,
   validateRelease,
 } from '@newsdata/validate';
+import { type BuiltSource, defaultEngine, type Engine, type SourceFailure, sourceError } from './build.js';
 import { cacheKey, SourceCache, UrlCache } from './cache.js';
 import { faultPoint } from './fault.js';
 import { writeFileAtomic } from './fsutil.js';
 import { acquireLock } from './lock.js';
 import { quarantineFiles } from './quarantine.js';
+import { digestsOf, JSON_SEPARATOR, releaseLayout, tailOf } from './segments.js';
 import {
   discoverSources,
   type LoadedSource,
@@ -56,6 +58,7 @@ import {
   type Staging,
   storePaths,
 } from './store.js';
+import { type Builder, defaultThreads, inProcessBuilder, threadBuilder } from './workers.js';
 
 /** A pino-compatible logger: `(object, message)`. */
 export interface Logger {
@@ -67,16 +70,7 @@ export interface Logger {
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 
-/** The pure per-source steps; replaceable in tests (to count parses). */
-export interface Engine {
-  parsePage(bytes: Uint8Array, options: { file: string }): ParsedPage;
-  toRecords(
-    page: ParsedPage,
-    source: { source_id: string; meta: LoadedSource['meta']; date: string | null },
-  ): Tables;
-}
-
-const defaultEngine: Engine = { parsePage, toRecords };
+export type { Engine } from './build.js';
 
 /** Options shared by {@link publish} and {@link validateSources}. */
 export interface CollectOptions {
@@ -92,8 +86,10 @@ export interface CollectOptions {
   read?: Omit<ReadOptions, 'previous' | 'signal'>;
   /** Sources read and parsed at once. Default 4. */
   concurrency?: number;
-  /** For tests: the parse and extract functions. */
+  /** For tests: the parse and extract functions (sources are then built in this thread). */
   engine?: Engine;
+  /** Worker threads that parse and extract changed sources. Default: one per core; 0 builds in this thread. */
+  threads?: number;
 }
 
 export interface PublishOptions extends CollectOptions {
@@ -179,28 +175,6 @@ interface Collected {
 }
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
-
-function sourceError(error: unknown): {
-  code: string;
-  message: string;
-  line?: number;
-  column?: number;
-  offset?: number;
-} {
-  if (isNewsDataError(error)) {
-    const { line, column, offset } = error.context;
-    return {
-      code: error.code,
-      message: error.message,
-      ...(typeof line === 'number' ? { line } : {}),
-      ...(typeof column === 'number' ? { column } : {}),
-      ...(typeof offset === 'number' ? { offset } : {}),
-    };
-  }
-  return { code: 'SOURCE_FAILED', message: (error as Error).message ?? String(error) };
-}
-
-type SourceFailure = ReturnType<typeof sourceError>;
 
 /** A source after reading: its bytes and cache key, or why it could not be read. */
 interface ReadResult {
@@ -543,7 +517,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     if (leftovers > 0) logger.info({ removed: leftovers }, 'removed leftovers of an interrupted publish');
     const previous = await readCurrent(out);
     const previous_release_id = previous?.id ?? null;
-    const caches = { sources: new SourceCache<CachedSource>(out), urls: new UrlCache(out) };
+    const caches = { sources: new SourceCache<BuiltSource>(out), urls: new UrlCache(out) };
     const reads = await readAll(refs, options, caches.urls);
     const fingerprint = fingerprintOf(reads, options);
     const elapsed = () => Math.round(performance.now() - started);
@@ -582,23 +556,33 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       }
     }
 
-    const collected = await buildAll(reads, options, caches.sources);
-    let report = validateRelease(
-      { tables: collected.tables, sources: collected.contexts },
-      { lang: options.lang ?? 'en' },
-    );
+    const collected = await collect(reads, options, caches.sources);
+    const { parts } = collected;
+    let joined = joinable(parts);
+    let report = mergeReports(parts, options.lang ?? 'en');
+    const summaries: SourceSummary[] = parts.map((part) => ({
+      source_id: part.source_id,
+      sha256: part.key === null ? '' : part.sha256,
+      bytes: part.size,
+      encoding: part.built ? part.encoding : null,
+      file: part.where,
+      cached: part.cached,
+      ...(part.failure ? { error: { code: part.failure.code, message: part.failure.message } } : {}),
+    }));
     const base = {
       previous_release_id,
-      sources: collected.summaries,
+      sources: summaries,
       parsed: collected.parsed,
       cached: collected.cached,
     };
 
-    let tables = collected.tables;
+    // Rows of sources that do not own their keys are exported from memory, all at once.
+    let tables: Tables | null = joined ? null : await tablesOf(parts, caches.sources);
     let rejected: RejectedRow[] = [];
     if (!report.valid) {
-      const sourceFailed = collected.contexts.some((context) => context.error !== undefined);
+      const sourceFailed = parts.some((part) => part.failure !== undefined);
       if (onInvalid === 'quarantine' && !sourceFailed) {
+        tables ??= await tablesOf(parts, caches.sources);
         const partition = partitionRows(tables, report);
         if (partition.rejectedShare > maxQuarantineShare) {
           report = withProblem(report, {
@@ -615,6 +599,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         } else {
           tables = partition.valid;
           rejected = partition.rejected;
+          joined = false;
           logger.warn(
             { quarantined: rejected.length, share: partition.rejectedShare },
             'publishing with rows quarantined',
@@ -639,50 +624,48 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     }
 
     try {
-      const files = planRelease(tables);
-      const sources: Manifest['sources'] = collected.loaded.flatMap((loaded, index) => {
-        const summary = collected.summaries[index]!;
-        if (!loaded || !summary.encoding) return [];
-        return [
-          {
-            source_id: loaded.source_id,
-            sha256: loaded.sha256,
-            bytes: loaded.bytes.byteLength,
-            encoding: summary.encoding,
-            ...(loaded.file.startsWith('http') ? { url: loaded.file } : {}),
-          },
-        ];
-      });
+      const sources: Manifest['sources'] = parts.flatMap((part) =>
+        part.built && part.encoding
+          ? [
+              {
+                source_id: part.source_id,
+                sha256: part.sha256,
+                bytes: part.size,
+                encoding: part.encoding,
+                ...(part.url ? { url: part.url } : {}),
+              },
+            ]
+          : [],
+      );
       checkAborted(options.signal);
       staging = await openStaging(out);
-      const written: ExportedFile[] = [];
-      for (const file of files) {
-        const entry = await staging.write(file.path, file.chunks(), file.rows);
-        written.push({
-          ...entry,
-          table: file.table,
-          format: file.format,
-          ...(file.flavour ? { flavour: file.flavour } : {}),
-          mediatype: file.mediatype,
-        });
-      }
-      const extras = releaseExtras(written, sources, report, rejected, collected.loaded, options);
+      const written =
+        joined || !tables
+          ? await writeJoined(staging, parts, report, caches.sources)
+          : await writeTables(staging, tables);
+      const licenses = parts.flatMap((part) => (part.license ? [part.license] : []));
+      const extras = releaseExtras(written, sources, report, rejected, licenses, options);
       for (const extra of extras) await staging.write(extra.path, [extra.bytes], extra.rows);
       const release_id = releaseIdFor(staging.files);
       if (release_id === previous_release_id) {
         await staging.discard();
         staging = null;
         await rememberRun(out, fingerprint, release_id);
+        await rememberReleaseSources(out, release_id, joined ? parts : null);
         await caches.sources.prune();
         await caches.urls.prune();
         logger.info({ release_id }, 'sources unchanged: nothing to publish');
         return { status: 'unchanged', release_id, report, changes: null, ...base, duration_ms: elapsed() };
       }
-      const changes = diffReleases(
-        previous ? await previousDigests(out, previous.id, previous.manifest) : null,
-        rowDigests(tables),
-        { release_id, previous_release_id },
-      );
+      const ids = { release_id, previous_release_id };
+      const changes =
+        joined || !tables
+          ? await joinedChanges(out, previous, parts, caches.sources, ids)
+          : diffReleases(
+              previous ? await previousDigests(out, previous.id, previous.manifest) : null,
+              rowDigests(tables),
+              ids,
+            );
       await staging.write('changes.json', [serializeJson(changes)]);
       const manifest = await staging.finish(
         { release_id, previous_release_id, created: now().toISOString(), tool: { ...TOOL }, sources },
@@ -703,6 +686,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       });
       staging = null;
       await rememberRun(out, fingerprint, release_id);
+      await rememberReleaseSources(out, release_id, joined ? parts : null);
       const pruned = await pruneReleases(out, keep, previous_release_id ? [previous_release_id] : []);
       await caches.sources.prune();
       await caches.urls.prune();
@@ -755,13 +739,11 @@ function releaseExtras(
   sources: Manifest['sources'],
   report: ValidationReport,
   rejected: RejectedRow[],
-  loaded: (LoadedSource | null)[],
+  licenses: string[],
   options: PublishOptions,
 ): ExtraFile[] {
   const quarantine = quarantineFiles(rejected);
-  const licenseNames = [
-    ...new Set(loaded.flatMap((source) => (source?.meta?.license ? [source.meta.license] : []))),
-  ].sort();
+  const licenseNames = [...new Set(licenses)].sort();
   const settings = options.dataPackage ?? {};
   const dataPackage = buildDataPackage(described, {
     name: settings.name ?? 'newsdata',
@@ -809,4 +791,423 @@ async function previousDigests(
       : new Map();
   }
   return digests;
+}
+
+/** One source of a publishing run after the cache or a build: what the report, manifest and export need. */
+interface Part {
+  source_id: string;
+  /** Cache key; null when the source could not be read. */
+  key: string | null;
+  where: string;
+  sha256: string;
+  size: number;
+  encoding: Encoding | null;
+  cached: boolean;
+  failure?: SourceFailure;
+  built?: BuiltSource;
+  license: string | null;
+  url: string | null;
+}
+
+/**
+ * Take every read source from the cache, or build it (parse, extract, validate alone, render its
+ * segments, store it) on worker threads when there are several, in this thread otherwise. The source
+ * bytes are let go once a source is built, so memory holds only what the report needs.
+ */
+async function collect(
+  reads: ReadResult[],
+  options: PublishOptions,
+  cache: SourceCache<BuiltSource>,
+): Promise<{ parts: Part[]; parsed: number; cached: number }> {
+  const logger = options.logger ?? silent;
+  const lang = options.lang ?? 'en';
+  const parts: Part[] = new Array(reads.length);
+  const misses: number[] = [];
+  await pool(
+    reads.map((_, index) => index),
+    8,
+    async (index) => {
+      checkAborted(options.signal);
+      const { ref, where, loaded, key, failure } = reads[index]!;
+      const base = {
+        source_id: ref.source_id,
+        where,
+        license: loaded?.meta?.license ?? null,
+        url: loaded?.file.startsWith('http') ? loaded.file : null,
+      };
+      if (!loaded || key === null) {
+        parts[index] = {
+          ...base,
+          key: null,
+          sha256: '',
+          size: 0,
+          encoding: null,
+          cached: false,
+          failure: failure ?? { code: 'SOURCE_FAILED', message: `${where} could not be read.` },
+        };
+        return;
+      }
+      const entry = await cache.get(key);
+      const usable =
+        entry !== null &&
+        entry.file === where &&
+        entry.lang === lang &&
+        (entry.segments === null ? entry.tables !== undefined : await cache.hasSegments(key, entry.segments));
+      parts[index] = {
+        ...base,
+        key,
+        sha256: loaded.sha256,
+        size: loaded.bytes.byteLength,
+        encoding: usable ? entry.encoding : null,
+        cached: usable,
+        ...(usable ? { built: entry } : {}),
+      };
+      if (!usable) misses.push(index);
+    },
+  );
+  misses.sort((a, b) => a - b);
+  const threads = options.engine ? 0 : (options.threads ?? defaultThreads());
+  // A thread costs its start and its own compiled schemas: worth it only for several sources.
+  const builder: Builder =
+    threads > 0 && misses.length >= 4
+      ? threadBuilder(Math.min(threads, misses.length))
+      : inProcessBuilder(options.engine ?? defaultEngine);
+  let done = reads.length - misses.length;
+  for (let i = 0; i < done; i++) options.onProgress?.(i + 1, reads.length);
+  let parsed = 0;
+  const written: string[] = [];
+  try {
+    await pool(
+      misses,
+      Math.max(2, threads * 2),
+      async (index) => {
+        checkAborted(options.signal);
+        const read = reads[index]!;
+        const loaded = read.loaded!;
+        const part = parts[index]!;
+        const outcome = await builder.build(
+          {
+            source_id: loaded.source_id,
+            meta: loaded.meta,
+            date: loaded.date,
+            file: read.where,
+            sha256: loaded.sha256,
+            bytes: loaded.bytes,
+            lang,
+          },
+          read.key!,
+          cache.dir,
+        );
+        cache.touch(read.key!);
+        if ('failure' in outcome) {
+          if (outcome.unexpected)
+            logger.error({ source_id: loaded.source_id, err: outcome.failure.message }, 'parse failed');
+          part.failure = outcome.failure;
+        } else {
+          part.built = outcome.built;
+          part.encoding = outcome.built.encoding;
+          written.push(read.key!);
+          parsed++;
+        }
+        logger.debug(
+          { source_id: loaded.source_id, sha256: loaded.sha256, cached: false, error: part.failure?.code },
+          'source parsed',
+        );
+      },
+      () => options.onProgress?.(++done, reads.length),
+    );
+  } finally {
+    await builder.close();
+  }
+  await cache.sync(written);
+  // The bytes are in the cache now (or were not needed): keep only their length.
+  for (const read of reads) if (read.loaded) read.loaded = { ...read.loaded, bytes: EMPTY_BYTES };
+  return { parts, parsed, cached: reads.length - misses.length };
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** The context validation gives a source that failed: its error, no rows. */
+function failedContext(part: Part): SourceContext {
+  return {
+    source_id: part.source_id,
+    file: part.where,
+    sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
+    bytes: part.size,
+    encoding: null,
+    error: part.failure!,
+  };
+}
+
+/**
+ * The report of a run from the sources' own reports: every rule of `validateRelease` looks at the rows
+ * of one source, except unique keys and article references across sources, which cannot break when
+ * every source owns its keys (they start with `<source_id>~`). Problems sort into one total order, so
+ * the result is the report of all rows validated at once.
+ */
+function mergeReports(parts: Part[], lang: Lang): ValidationReport {
+  const problems: Problem[] = [];
+  const counts = Object.fromEntries(tableNames.map((table) => [table, { rows: 0, errors: 0 }])) as Record<
+    TableName,
+    { rows: number; errors: number }
+  >;
+  for (const part of parts) {
+    if (part.built) {
+      problems.push(...part.built.report.problems);
+      for (const table of tableNames) {
+        counts[table].rows += part.built.report.tables[table]?.rows ?? 0;
+        counts[table].errors += part.built.report.tables[table]?.errors ?? 0;
+      }
+    } else {
+      problems.push(
+        ...validateRelease({ tables: emptyTables(), sources: [failedContext(part)] }, { lang }).problems,
+      );
+    }
+  }
+  problems.sort(compareProblems);
+  const errors = problems.filter((problem) => problem.severity === 'error').length;
+  const byType = new Map<string, number>();
+  for (const problem of problems) byType.set(problem.type, (byType.get(problem.type) ?? 0) + 1);
+  return {
+    valid: errors === 0,
+    counts: {
+      errors,
+      warnings: problems.length - errors,
+      by_type: Object.fromEntries([...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    },
+    tables: counts,
+    sources: [...parts]
+      .sort((a, b) => (a.source_id < b.source_id ? -1 : a.source_id > b.source_id ? 1 : 0))
+      .map((part) => ({
+        source_id: part.source_id,
+        sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
+        bytes: part.size,
+        encoding: part.built ? part.encoding : null,
+      })),
+    problems,
+  };
+}
+
+/** Whether every built source's rows are in joinable segments. */
+function joinable(parts: Part[]): boolean {
+  return parts.every((part) => !part.built || part.built.segments !== null);
+}
+
+/** The sources with rows, in the order their rows appear in every release file. */
+function inFileOrder(parts: Part[]): Part[] {
+  return parts
+    .filter((part) => part.built?.segments)
+    .sort((a, b) => {
+      const x = `${a.source_id}~`;
+      const y = `${b.source_id}~`;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+}
+
+/** All rows of the run in memory: for quarantine and for sources whose rows are not joinable. */
+async function tablesOf(parts: Part[], cache: SourceCache<BuiltSource>): Promise<Tables> {
+  const all = emptyTables();
+  const layout = releaseLayout();
+  for (const part of parts) {
+    const built = part.built;
+    if (!built) continue;
+    if (built.tables) {
+      for (const table of tableNames) (all[table] as unknown[]).push(...(built.tables[table] as unknown[]));
+      continue;
+    }
+    const segments = await segmentsOf(cache, part);
+    layout.forEach((file, i) => {
+      if (file.format !== 'ndjson' || !file.table) return;
+      const text = Buffer.from(segments[i]!).toString('utf8');
+      for (const line of text.split('\n'))
+        if (line !== '') (all[file.table] as unknown[]).push(JSON.parse(line));
+    });
+  }
+  return all;
+}
+
+async function segmentsOf(cache: SourceCache<BuiltSource>, part: Part): Promise<Uint8Array[]> {
+  const segments = await cache.segments(part.key!, part.built!.segments!);
+  if (!segments) {
+    throw runtimeError(
+      'SOURCE_CACHE_LOST',
+      `The cached rows of ${part.where} disappeared during the run (was ${cache.dir} cleaned?); publish again.`,
+    );
+  }
+  return segments;
+}
+
+/**
+ * Write the data files of the release in one pass over the sources: each file is its head, the
+ * sources' cached segments in file order, and its tail, hashed as it is written.
+ */
+async function writeJoined(
+  staging: Staging,
+  parts: Part[],
+  report: ValidationReport,
+  cache: SourceCache<BuiltSource>,
+): Promise<ExportedFile[]> {
+  const layout = releaseLayout();
+  const writers = [];
+  for (const file of layout)
+    writers.push(await staging.writer(file.path, file.table ? report.tables[file.table]!.rows : null));
+  try {
+    for (const [i, file] of layout.entries()) await writers[i]!.write(file.head);
+    let anyArticle = false;
+    for (const part of inFileOrder(parts)) {
+      const segments = await segmentsOf(cache, part);
+      for (const [i, file] of layout.entries()) {
+        const segment = segments[i]!;
+        if (file.format === 'json') {
+          if (segment.byteLength === 0) continue;
+          if (anyArticle) await writers[i]!.write(JSON_SEPARATOR);
+          anyArticle = true;
+        }
+        await writers[i]!.write(segment);
+      }
+    }
+    const written: ExportedFile[] = [];
+    for (const [i, file] of layout.entries()) {
+      await writers[i]!.write(tailOf(file, anyArticle));
+      const entry = await writers[i]!.close();
+      written.push({
+        ...entry,
+        table: file.table,
+        format: file.format,
+        ...(file.flavour ? { flavour: file.flavour } : {}),
+        mediatype: file.mediatype,
+      });
+    }
+    return written;
+  } catch (error) {
+    await Promise.all(writers.map((writer) => writer.abort()));
+    throw error;
+  }
+}
+
+/** Which cache entries make up a release: lets the next run diff only the sources that changed. */
+interface ReleaseSources {
+  release_id: string;
+  sources: Record<string, { key: string; segments: number[] } | null>;
+}
+
+const RELEASE_SOURCES = ['.cache', 'release-sources.json'] as const;
+
+async function readReleaseSources(out: string): Promise<ReleaseSources | null> {
+  try {
+    const value = JSON.parse(await readFile(join(out, ...RELEASE_SOURCES), 'utf8'));
+    return typeof value?.release_id === 'string' && typeof value?.sources === 'object' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+async function rememberReleaseSources(out: string, release_id: string, parts: Part[] | null): Promise<void> {
+  const file = join(out, ...RELEASE_SOURCES);
+  if (!parts) {
+    await rm(file, { force: true });
+    return;
+  }
+  const sources: ReleaseSources['sources'] = {};
+  for (const part of parts)
+    sources[part.source_id] = part.built?.segments ? { key: part.key!, segments: part.built.segments } : null;
+  await writeFileAtomic(file, JSON.stringify({ release_id, sources } satisfies ReleaseSources));
+}
+
+const NO_ROWS = (): Record<TableName, Map<string, string>> =>
+  Object.fromEntries(tableNames.map((table) => [table, new Map<string, string>()])) as Record<
+    TableName,
+    Map<string, string>
+  >;
+
+/**
+ * changes.json of a joined release. Keys start with their source's id, so the diff is the union of
+ * per-source diffs: only sources whose cache key differs from the previous release's are compared,
+ * from the row digests cached beside them. Without a record of the previous release's sources (or
+ * with an entry gone), the previous release's NDJSON files are read instead.
+ */
+async function joinedChanges(
+  out: string,
+  previous: { id: string; manifest: Manifest } | null,
+  parts: Part[],
+  cache: SourceCache<BuiltSource>,
+  ids: { release_id: string; previous_release_id: string | null },
+): Promise<Changes> {
+  const last = DIGEST_SEGMENT();
+  const currentDigests = async (part: Part) => digestsOf((await segmentsOf(cache, part))[last]!);
+  const record = previous ? await readReleaseSources(out) : null;
+  if (!previous || record?.release_id === previous.id) {
+    const lists = Object.fromEntries(
+      tableNames.map((table) => [
+        table,
+        { added: [] as string[], removed: [] as string[], changed: [] as string[] },
+      ]),
+    ) as Changes['tables'];
+    const now = new Map(parts.filter((part) => part.built?.segments).map((part) => [part.source_id, part]));
+    const ids_ = new Set([...now.keys(), ...Object.keys(record?.sources ?? {})]);
+    for (const id of ids_) {
+      const before = record?.sources[id] ?? null;
+      const after = now.get(id) ?? null;
+      if (before && after && before.key === after.key) continue;
+      let old = NO_ROWS();
+      if (before) {
+        const segments = await cache.segments(before.key, before.segments);
+        if (!segments) return fullChanges(out, previous!, parts, cache, ids);
+        old = digestsOf(segments[last]!);
+      }
+      const diff = diffReleases(old, after ? await currentDigests(after) : NO_ROWS(), ids);
+      for (const table of tableNames) {
+        const into = lists[table]!;
+        const from = diff.tables[table]!;
+        into.added.push(...from.added);
+        into.removed.push(...from.removed);
+        into.changed.push(...from.changed);
+      }
+    }
+    const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    for (const table of tableNames) {
+      const list = lists[table]!;
+      list.added.sort(byCodeUnit);
+      list.removed.sort(byCodeUnit);
+      list.changed.sort(byCodeUnit);
+    }
+    return { release_id: ids.release_id, previous_release_id: ids.previous_release_id, tables: lists };
+  }
+  return fullChanges(out, previous, parts, cache, ids);
+}
+
+async function fullChanges(
+  out: string,
+  previous: { id: string; manifest: Manifest },
+  parts: Part[],
+  cache: SourceCache<BuiltSource>,
+  ids: { release_id: string; previous_release_id: string | null },
+): Promise<Changes> {
+  const current = NO_ROWS();
+  for (const part of parts) {
+    if (!part.built?.segments) continue;
+    const digests = digestsOf((await segmentsOf(cache, part))[DIGEST_SEGMENT()]!);
+    for (const table of tableNames)
+      for (const [key, digest] of digests[table]) current[table].set(key, digest);
+  }
+  return diffReleases(await previousDigests(out, previous.id, previous.manifest), current, ids);
+}
+
+/** The row digests follow the data files' segments. */
+const DIGEST_SEGMENT = () => releaseLayout().length;
+
+/** The data files of a release from rows in memory (quarantine, or rows not joinable by source). */
+async function writeTables(staging: Staging, tables: Tables): Promise<ExportedFile[]> {
+  const written: ExportedFile[] = [];
+  for (const file of planRelease(tables)) {
+    const entry = await staging.write(file.path, file.chunks(), file.rows);
+    written.push({
+      ...entry,
+      table: file.table,
+      format: file.format,
+      ...(file.flavour ? { flavour: file.flavour } : {}),
+      mediatype: file.mediatype,
+    });
+  }
+  return written;
 }

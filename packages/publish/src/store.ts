@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  symlink,
+} from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Manifest } from '@newsdata/contract';
 import { fromSystemError, runtimeError } from '@newsdata/errors';
@@ -9,6 +20,18 @@ import { errnoOf, randomName, syncDirectory, writeChunks } from './fsutil.js';
 
 /** One file of a release, as listed in `manifest.json`. */
 export type ManifestFile = Manifest['files'][number];
+
+/** One file of a release being written by {@link Staging.writer}. */
+export interface StagedWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Flush, fsync and close; the file's entry (bytes, sha256, rows). */
+  close(): Promise<ManifestFile>;
+  /** Close without finishing (the staging directory is about to be discarded). */
+  abort(): Promise<void>;
+}
+
+/** Bytes gathered before a write: few large writes instead of one per segment. */
+const WRITE_BLOCK = 1 << 20;
 
 /** What the manifest says besides its file list (which the staging area fills in). */
 export type ManifestHead = Omit<Manifest, 'files'>;
@@ -41,6 +64,8 @@ export function storePaths(out: string) {
 export class Staging {
   readonly files: ManifestFile[] = [];
   private finished = false;
+  /** Files opened with {@link writer} and finished. */
+  private closed = 0;
 
   constructor(
     readonly out: string,
@@ -65,6 +90,81 @@ export class Staging {
     this.files.push(file);
     if (this.files.length === 1) faultPoint('mid-staging-write');
     return file;
+  }
+
+  /**
+   * Open one file of the release for writing piece by piece (several may be open at once): bytes are
+   * hashed as they are added and written in large blocks; `close` fsyncs the file and lists it.
+   */
+  async writer(path: string, rows: number | null = null): Promise<StagedWriter> {
+    this.checkPath(path);
+    const file = join(this.dir, ...path.split('/'));
+    this.files.push({ path, bytes: 0, sha256: '', rows });
+    const entry = this.files[this.files.length - 1]!;
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(join(file, '..'), { recursive: true });
+      handle = await open(file, 'wx');
+    } catch (error) {
+      throw fromSystemError(error, 'write', file);
+    }
+    const opened = handle;
+    const hash = createHash('sha256');
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let bytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      try {
+        let offset = 0;
+        while (offset < block.byteLength) {
+          const { bytesWritten } = await opened.write(block, offset, block.byteLength - offset);
+          offset += bytesWritten;
+        }
+      } catch (error) {
+        throw fromSystemError(error, 'write', file);
+      }
+    };
+    return {
+      write: async (chunk: Uint8Array) => {
+        if (chunk.byteLength === 0) return;
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= WRITE_BLOCK) await flush();
+      },
+      close: async () => {
+        try {
+          await flush();
+          await opened.sync();
+        } catch (error) {
+          throw fromSystemError(error, 'write', file);
+        } finally {
+          await opened.close();
+        }
+        entry.bytes = bytes;
+        entry.sha256 = hash.digest('hex');
+        if (++this.closed === 1) faultPoint('mid-staging-write');
+        return { ...entry };
+      },
+      abort: async () => {
+        await opened.close().catch(() => undefined);
+      },
+    };
+  }
+
+  private checkPath(path: string): void {
+    if (this.finished) throw runtimeError('STAGING_FINISHED', `Cannot add ${path}: the manifest is written.`);
+    if (!SAFE_PATH.test(path) || path === MANIFEST || this.files.some((file) => file.path === path)) {
+      throw runtimeError(
+        'RELEASE_PATH_INVALID',
+        `Cannot stage "${path}": a release path must be relative, unique, without "..", and not ${MANIFEST}.`,
+      );
+    }
   }
 
   /**

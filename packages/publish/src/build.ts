@@ -1,0 +1,128 @@
+import { type TableName, type Tables, tableNames, type ValidationReport } from '@newsdata/contract';
+import { isNewsDataError } from '@newsdata/errors';
+import { toRecords } from '@newsdata/extract';
+import { type Encoding, type ParsedPage, parsePage } from '@newsdata/parse';
+import { type Lang, type SourceContext, validateRelease } from '@newsdata/validate';
+import { ownsItsKeys, renderSegments } from './segments.js';
+import type { LoadedSource } from './sources.js';
+
+/** The pure per-source steps; replaceable in tests (to count parses). */
+export interface Engine {
+  parsePage(bytes: Uint8Array, options: { file: string }): ParsedPage;
+  toRecords(
+    page: ParsedPage,
+    source: { source_id: string; meta: LoadedSource['meta']; date: string | null },
+  ): Tables;
+}
+
+export const defaultEngine: Engine = { parsePage, toRecords };
+
+/** Why a source could not be read or parsed, as the report and the result show it. */
+export interface SourceFailure {
+  code: string;
+  message: string;
+  line?: number;
+  column?: number;
+  offset?: number;
+}
+
+export function sourceError(error: unknown): SourceFailure {
+  if (isNewsDataError(error)) {
+    const { line, column, offset } = error.context;
+    return {
+      code: error.code,
+      message: error.message,
+      ...(typeof line === 'number' ? { line } : {}),
+      ...(typeof column === 'number' ? { column } : {}),
+      ...(typeof offset === 'number' ? { offset } : {}),
+    };
+  }
+  return { code: 'SOURCE_FAILED', message: (error as Error).message ?? String(error) };
+}
+
+/** One source to build: its bytes and what validation says about where they came from. */
+export interface BuildJob {
+  source_id: string;
+  meta: LoadedSource['meta'];
+  date: string | null;
+  /** Path or URL, as problems name it. */
+  file: string;
+  sha256: string;
+  bytes: Uint8Array;
+  lang: Lang;
+}
+
+/**
+ * What one source contributes to a release, and what is cached for it (with its segments beside it):
+ * the part of the validation report that comes from its rows alone, and the row counts. Problems of
+ * one source never depend on another's rows when the source owns its keys (`joinable`); else the
+ * tables are kept, and the run validates and exports all rows at once.
+ */
+export interface BuiltSource {
+  file: string;
+  lang: Lang;
+  encoding: Encoding;
+  report: Pick<ValidationReport, 'problems' | 'tables'>;
+  /** Byte lengths of the segments (see `renderSegments`); null when the source is not joinable. */
+  segments: number[] | null;
+  /** Only when not joinable. */
+  tables?: Tables;
+}
+
+/**
+ * Parse, extract, validate on its own and render one source. A source that cannot be decoded or parsed
+ * gives its failure instead (not cached: the report names it on every run).
+ */
+export function buildSource(
+  job: BuildJob,
+  engine: Engine = defaultEngine,
+): { built: BuiltSource; segments: Uint8Array[] | null } | { failure: SourceFailure; unexpected: boolean } {
+  let page: ParsedPage;
+  let tables: Tables;
+  try {
+    page = engine.parsePage(job.bytes, { file: job.file });
+    tables = engine.toRecords(page, { source_id: job.source_id, meta: job.meta, date: job.date });
+  } catch (error) {
+    // Whatever stops one page (undecodable bytes, or a parser bug) is that source's problem in the report.
+    return { failure: sourceError(error), unexpected: !isNewsDataError(error) };
+  }
+  const context: SourceContext = {
+    source_id: job.source_id,
+    file: job.file,
+    sha256: job.sha256,
+    bytes: job.bytes.byteLength,
+    encoding: page.encoding,
+    lines: page.lines,
+    accounting: page.accounting,
+    noise: page.noise.map((item) => ({ line: item.line })),
+    warnings: page.warnings,
+  };
+  const joinable = ownsItsKeys(job.source_id, tables);
+  let segments: Uint8Array[] | null = null;
+  if (joinable) {
+    try {
+      segments = renderSegments(tables);
+    } catch (error) {
+      // Rows the exporter refuses are invalid: validation of the whole run names them.
+      if (!isNewsDataError(error) || error.fault !== 'data') throw error;
+    }
+  }
+  const report = validateRelease({ tables, sources: [context] }, { lang: job.lang });
+  const built: BuiltSource = {
+    file: job.file,
+    lang: job.lang,
+    encoding: page.encoding,
+    report: { problems: report.problems, tables: report.tables },
+    segments: segments ? segments.map((segment) => segment.byteLength) : null,
+    ...(segments ? {} : { tables }),
+  };
+  return { built, segments };
+}
+
+/** Rows per table of a source. */
+export function rowCounts(report: BuiltSource['report']): Record<TableName, number> {
+  return Object.fromEntries(tableNames.map((table) => [table, report.tables[table]?.rows ?? 0])) as Record<
+    TableName,
+    number
+  >;
+}

@@ -1,0 +1,115 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { runtimeError } from '@newsdata/errors';
+import { type BuildJob, type BuiltSource, buildSource, type Engine, type SourceFailure } from './build.js';
+import { writeEntry } from './cache.js';
+
+export interface WorkerRequest {
+  id: number;
+  job: BuildJob;
+  key: string;
+  /** Where the worker stores the entry; null to store nothing. */
+  cacheDir: string | null;
+}
+
+export type WorkerReply =
+  | { id: number; built: BuiltSource }
+  | { id: number; failure: SourceFailure; unexpected: boolean }
+  | { id: number; error: { message: string; code?: string | undefined } };
+
+/** What building a source gave: its cached part, or why it failed. */
+export type BuildOutcome = { built: BuiltSource } | { failure: SourceFailure; unexpected: boolean };
+
+/** Builds sources (parse, extract, validate, render, store in the cache) on the threads of a pool, or in process. */
+export interface Builder {
+  build(job: BuildJob, key: string, cacheDir: string | null): Promise<BuildOutcome>;
+  close(): Promise<void>;
+}
+
+/** In this thread, with a replaceable engine (tests count its calls). */
+export function inProcessBuilder(engine?: Engine): Builder {
+  return {
+    async build(job, key, cacheDir) {
+      const result = buildSource(job, engine);
+      if ('failure' in result) return result;
+      if (cacheDir) await writeEntry(cacheDir, key, result.built, result.segments);
+      return { built: result.built };
+    },
+    async close() {},
+  };
+}
+
+/** A worker thread: the compiled module, or the TypeScript source under a test runner (through tsx). */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
+  const source = new URL('./worker.ts', here).href;
+  return new Worker(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+    { eval: true },
+  );
+}
+
+/** Threads to use: one per core the process may run on. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * A pool of `size` worker threads, started lazily. Each source goes to the thread with the fewest
+ * sources in flight; the bytes are transferred, not copied. Results come back in any order: callers
+ * place them by source.
+ */
+export function threadBuilder(size: number): Builder {
+  const threads: { worker: Worker; inFlight: number }[] = [];
+  const waiting = new Map<
+    number,
+    { resolve: (outcome: BuildOutcome) => void; reject: (error: Error) => void }
+  >();
+  let nextId = 0;
+  let failed: Error | null = null;
+  const start = () => {
+    const worker = startWorker();
+    const thread = { worker, inFlight: 0 };
+    worker.on('message', (reply: WorkerReply) => {
+      thread.inFlight--;
+      const pending = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (!pending) return;
+      if ('error' in reply) {
+        pending.reject(
+          runtimeError(
+            'PUBLISH_WORKER_FAILED',
+            `Building a source in a worker thread failed: ${reply.error.message}`,
+          ),
+        );
+      } else pending.resolve(reply);
+    });
+    worker.on('error', (error) => {
+      failed = error;
+      for (const pending of waiting.values()) pending.reject(error);
+      waiting.clear();
+    });
+    threads.push(thread);
+    return thread;
+  };
+  return {
+    build(job, key, cacheDir) {
+      if (failed) return Promise.reject(failed);
+      const thread =
+        threads.length < size ? start() : threads.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+      thread.inFlight++;
+      const id = nextId++;
+      const copy = new Uint8Array(job.bytes);
+      const request: WorkerRequest = { id, job: { ...job, bytes: copy }, key, cacheDir };
+      return new Promise<BuildOutcome>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        thread.worker.postMessage(request, [copy.buffer]);
+      });
+    },
+    async close() {
+      await Promise.all(threads.map((thread) => thread.worker.terminate()));
+      threads.length = 0;
+    },
+  };
+}
