@@ -20,69 +20,82 @@ export interface ProfileEntry {
 }
 
 /**
- * Self time per function of a CPU profile, largest first. Samples are weighted by the time to the next
- * sample; functions with the same name and position are added up. `root` is cut from file URLs.
+ * Self time per function of one CPU profile or of several (one per thread, as `--cpu-prof` writes them),
+ * largest first. Samples are weighted by the time to the next sample; functions with the same name and
+ * position are added up. `root` is cut from file URLs.
  */
 export function topSelfTime(
-  profile: CpuProfile,
+  profiles: CpuProfile | readonly CpuProfile[],
   options: { top?: number; root?: string } = {},
 ): ProfileEntry[] {
-  const byNode = new Map<number, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) {
-    const weight = deltas[i + 1] ?? 0;
-    byNode.set(samples[i]!, (byNode.get(samples[i]!) ?? 0) + weight);
-  }
+  const list: readonly CpuProfile[] = Array.isArray(profiles) ? profiles : [profiles as CpuProfile];
   const totals = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const micros = byNode.get(node.id) ?? 0;
-    if (micros === 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    let where = url.replace(/^file:\/\//, '');
-    if (options.root && where.startsWith(options.root))
-      where = where.slice(options.root.length).replace(/^\//, '');
-    const name = where
-      ? `${functionName || '(anonymous)'} (${where}:${lineNumber + 1})`
-      : functionName || '(anonymous)';
-    totals.set(name, (totals.get(name) ?? 0) + micros);
+  for (const profile of list) {
+    const byNode = selfByNode(profile);
+    for (const node of profile.nodes) {
+      const micros = byNode.get(node.id) ?? 0;
+      if (micros === 0) continue;
+      const { functionName, url, lineNumber } = node.callFrame;
+      let where = url.replace(/^file:\/\//, '');
+      if (options.root && where.startsWith(options.root)) where = where.slice(options.root.length);
+      const name = where
+        ? `${functionName || '(anonymous)'} (${where}:${lineNumber + 1})`
+        : functionName || '(anonymous)';
+      totals.set(name, (totals.get(name) ?? 0) + micros);
+    }
   }
-  const whole = Math.max(1, profile.endTime - profile.startTime);
-  return [...totals.entries()]
-    .map(([name, micros]) => ({ name, selfMs: micros / 1000, percent: (micros / whole) * 100 }))
-    .sort((a, b) => b.selfMs - a.selfMs)
-    .slice(0, options.top ?? 20);
+  return entriesOf(totals, list).slice(0, options.top ?? 20);
 }
 
 /**
  * Self time added up by where the code lives: `parse`, `extract`, … for the workspace's packages, the
- * npm package name for dependencies, `node built-ins` for Node's own modules and native functions, and V8's `(garbage collector)`,
- * `(idle)` (waiting for I/O) and `(program)` as they are.
+ * npm package name for dependencies, `node built-ins` for Node's own modules and native functions, and
+ * V8's `(garbage collector)`, `(idle)` (waiting for I/O or work) and `(program)` as they are.
  */
-export function selfTimeByPackage(profile: CpuProfile): ProfileEntry[] {
+export function selfTimeByPackage(profiles: CpuProfile | readonly CpuProfile[]): ProfileEntry[] {
+  const list: readonly CpuProfile[] = Array.isArray(profiles) ? profiles : [profiles as CpuProfile];
+  const totals = new Map<string, number>();
+  for (const profile of list) {
+    const byNode = selfByNode(profile);
+    for (const node of profile.nodes) {
+      const micros = byNode.get(node.id) ?? 0;
+      if (micros === 0) continue;
+      const where = packageOf(node.callFrame.url, node.callFrame.functionName);
+      totals.set(where, (totals.get(where) ?? 0) + micros);
+    }
+  }
+  return entriesOf(totals, list);
+}
+
+function packageOf(url: string, functionName: string): string {
+  const workspace = /\/(?:packages|apps)\/([\w-]+)\/(?:dist|src)\//.exec(url)?.[1];
+  if (workspace) return workspace;
+  const dependency =
+    /node_modules\/\.pnpm\/(@?[^@/]+(?:\/[^@/]+)?)@/.exec(url)?.[1] ??
+    /node_modules\/(@[^/]+\/[^/]+|[^/]+)\//.exec(url)?.[1];
+  if (dependency) return dependency;
+  if (url.startsWith('node:') || url === '') {
+    return functionName.startsWith('(') ? functionName : 'node built-ins (hashing, file I/O, Buffer)';
+  }
+  return url;
+}
+
+function selfByNode(profile: CpuProfile): Map<number, number> {
   const byNode = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
     byNode.set(samples[i]!, (byNode.get(samples[i]!) ?? 0) + (deltas[i + 1] ?? 0));
   }
-  const totals = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const micros = byNode.get(node.id) ?? 0;
-    if (micros === 0) continue;
-    const { url, functionName } = node.callFrame;
-    const where =
-      /\/(?:packages|apps)\/([\w-]+)\/(?:dist|src)\//.exec(url)?.[1] ??
-      /node_modules\/\.pnpm\/(@?[^@/]+(?:\/[^@/]+)?)@/.exec(url)?.[1] ??
-      /node_modules\/(@[^/]+\/[^/]+|[^/]+)\//.exec(url)?.[1] ??
-      (url.startsWith('node:') || url === ''
-        ? functionName.startsWith('(')
-          ? functionName
-          : 'node built-ins (hashing, file I/O, Buffer)'
-        : url);
-    totals.set(where, (totals.get(where) ?? 0) + micros);
-  }
-  const whole = Math.max(1, profile.endTime - profile.startTime);
+  return byNode;
+}
+
+/** Entries largest first; percent of the summed duration of the profiles (threads run side by side). */
+function entriesOf(totals: Map<string, number>, profiles: readonly CpuProfile[]): ProfileEntry[] {
+  const whole = Math.max(
+    1,
+    profiles.reduce((sum, profile) => sum + (profile.endTime - profile.startTime), 0),
+  );
   return [...totals.entries()]
     .map(([name, micros]) => ({ name, selfMs: micros / 1000, percent: (micros / whole) * 100 }))
     .sort((a, b) => b.selfMs - a.selfMs);

@@ -138,7 +138,7 @@ export function formatMarkdown(input: {
   if (input.profile) {
     out.push(
       '',
-      '## CPU profile of a full publish (self time)',
+      '## CPU profile of a full publish (self time, all threads added up)',
       '',
       '```sh',
       input.profile.command,

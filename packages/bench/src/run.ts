@@ -21,7 +21,7 @@ import {
   releaseOptions,
   sourceContexts,
 } from './pipeline.js';
-import { type ProfileEntry, selfTimeByPackage, topSelfTime } from './profile.js';
+import { type CpuProfile, type ProfileEntry, selfTimeByPackage, topSelfTime } from './profile.js';
 import { formatMarkdown, formatNumber, formatTable, type ResultRow, type Target } from './report.js';
 import { rate, type Summary, summarize, timeRuns } from './stats.js';
 
@@ -583,11 +583,14 @@ try {
       '--cpu-prof-dir',
       dir,
     ]);
-    const file = (await readdir(dir).catch(() => [] as string[])).find((name) =>
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((name) =>
       name.endsWith('.cpuprofile'),
     );
-    if (result.code === 0 && file) {
-      const cpuProfile = JSON.parse(await readFile(join(dir, file), 'utf8'));
+    if (result.code === 0 && files.length > 0) {
+      // One profile per thread: the main thread and each worker.
+      const cpuProfile: CpuProfile[] = await Promise.all(
+        files.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8')) as CpuProfile),
+      );
       const entries = topSelfTime(cpuProfile, { top: 25, root: `${root}/` });
       const packages = selfTimeByPackage(cpuProfile).slice(0, 15);
       profile = {
@@ -596,7 +599,7 @@ try {
         entries,
       };
       process.stdout.write(
-        `\nCPU profile of a full publish (${config.pages} pages), self time by package:\n`,
+        `\nCPU profile of a full publish (${config.pages} pages, ${files.length} threads), self time by package:\n`,
       );
       for (const entry of packages) {
         process.stdout.write(
