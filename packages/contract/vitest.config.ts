@@ -1,5 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.ts';
 
-export default defineConfig({
-  test: { typecheck: { include: ['src/**/*.test-d.ts'] } },
-});
+export default mergeConfig(
+  shared,
+  defineConfig({ test: { typecheck: { include: ['src/**/*.test-d.ts'] } } }),
+);
