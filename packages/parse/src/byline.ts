@@ -117,6 +117,9 @@ const LEAD =
  */
 export function parseLeadByline(folded: string, from: number): LeadByline | null {
   const head = folded.slice(from, from + 120);
+  // Cheap test first: a dateline ends with 讯 or 电 within its first 32 characters.
+  const opening = head.slice(0, 32);
+  if (!opening.includes('讯') && !opening.includes('电')) return null;
   const match = LEAD.exec(head);
   if (!match) return null;
   const [whole, source, place, date] = match as unknown as [string, string, string, string | undefined];
@@ -182,6 +185,7 @@ const TAIL = /\(([^()]{2,40})\)$/;
  * parseTailCredit('市图书馆推出寒假阅读活动。(记者 王某)') // { credits: { reporters: ['王某'], … }, start: 13 }
  */
 export function parseTailCredit(folded: string): { credits: Credits; start: number } | null {
+  if (!folded.endsWith(')')) return null;
   const match = TAIL.exec(folded);
   if (!match) return null;
   const before = folded.slice(0, match.index).trimEnd();

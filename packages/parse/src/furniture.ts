@@ -24,10 +24,12 @@ const PAPER =
   /^[\u4e00-\u9fff]{1,8}(?:日报|晚报|早报|晨报|时报|商报|都市报|青年报|法治报|经济报)(?:海外版)?$/;
 const URL = /^(?:https?:\/\/|www\.)\S+$/i;
 
-type TokenKind = 'date' | 'weekday' | 'page' | 'paper' | 'editor' | 'other';
+type TokenKind = 'date' | 'weekday' | 'page' | 'number' | 'paper' | 'editor' | 'other';
 
 function tokenKind(token: string): TokenKind {
   if (FULL_DATE.test(token) || LUNAR.test(token)) return 'date';
+  // A bare number is a page label beside other furniture (in a table row it is a cell).
+  if (/^\d{1,3}$/.test(token)) return 'number';
   if (WEEKDAY.test(token)) return 'weekday';
   if (PAGE_CODE.test(token)) return 'page';
   if (PAPER.test(token)) return 'paper';
@@ -47,11 +49,19 @@ function tokenKind(token: string): TokenKind {
  */
 export function isFurniture(folded: string): boolean {
   if (folded.length > 80) return false;
-  if (URL.test(folded)) return true;
-  if (/^[A-Z][A-Z0-9 .&'-]{2,40}$/.test(folded) && /[A-Z]{2}/.test(folded)) return true;
+  if (folded.charCodeAt(0) < 0x80) {
+    if (URL.test(folded)) return true;
+    // A Latin-only line on a Chinese page is a masthead or a page name (DALIAN DAILY, Port Weekly).
+    if (/^[A-Za-z][A-Za-z0-9 &'-]{2,40}$/.test(folded)) return true;
+  }
   if (/[。,;!?“”"]/.test(folded)) return false;
-  // A bare number is a page label only on a line of its own (in a row it is a cell).
-  if (/^\d{1,3}$/.test(folded)) return true;
+  if (folded.indexOf(' ') < 0) {
+    // One token: a page label, the paper's name, a weekday or an editor credit on its own.
+    const kind = tokenKind(folded);
+    return (
+      kind === 'page' || kind === 'paper' || kind === 'weekday' || kind === 'editor' || kind === 'number'
+    );
+  }
   const tokens = folded.split(/\s+/).filter((t) => t.length > 0);
   let furniture = 0;
   let strong = 0;
@@ -59,6 +69,7 @@ export function isFurniture(folded: string): boolean {
   for (let k = 0; k < tokens.length; k++) {
     const token = tokens[k]!;
     let kind = tokenKind(token);
+    if (kind === 'number' && tokens.length === 1) return true;
     if (kind === 'other' && EDITOR_BARE.test(token) && PERSON.test(tokens[k + 1] ?? '')) kind = 'editor';
     if (kind === 'editor') {
       // The names after a role belong to it: 编辑 王某 李某 / 责编:王某 李某.
@@ -87,6 +98,7 @@ export function isFurniture(folded: string): boolean {
 /** Openings of a photo caption: 图为…, 图①, ▲, 上图:, (图片由…提供), 资料图片. */
 const CAPTION_HEAD =
   /^(?:图为|图片为|图[①-⑳\d]|(?:左上|右上|左下|右下|上|下|左|右)图[:为]|\(?资料图片\)?$|\(?图片由|\(?图片来源|\(?本版图片|\(?[\u4e00-\u9fff]{2,6}社发\)?$)/;
+const CAPTION_FIRST = new Set([...'图(资上下左右本新中']);
 /** A photo credit closing a line: `本报记者 王某 摄`, `(新华社记者 李某 摄)`, `王某 供图`. */
 const PHOTO_TAIL =
   /(?:^|[\s。!?”)])\(?\s*((?:[\u4e00-\u9fff]{0,10}(?:记者|通讯员|摄影师|摄影记者)\s*)?[\u4e00-\u9fff·]{2,8}(?:[\s、]+[\u4e00-\u9fff·]{2,8}){0,3})\s*(?:摄|摄影|供图)\s*\)?$/;
@@ -101,9 +113,18 @@ const PHOTO_TAIL =
  * isCaption('本报记者 王某 摄') // true
  */
 export function isCaption(folded: string, complete = true): boolean {
-  if (CAPTION_HEAD.test(folded)) return true;
+  // Cheap tests first: this runs on every line of the page.
+  const head = folded[0]!;
+  if (
+    (CAPTION_FIRST.has(head) || folded.endsWith('发') || folded.endsWith('发)')) &&
+    CAPTION_HEAD.test(folded)
+  )
+    return true;
   // The credit closes the line: on a line known only by its head, there is nothing to look at.
   if (!complete) return false;
+  // Cheap test first: the regex below would be tried at every position of every line.
+  const lastChar = folded[folded.length - 1];
+  if (lastChar !== '摄' && lastChar !== '影' && lastChar !== '图' && lastChar !== ')') return false;
   const tail = PHOTO_TAIL.exec(folded);
   if (!tail) return false;
   const before = folded.slice(0, tail.index + 1).trim();
@@ -129,7 +150,7 @@ const NUMBER_CELL =
  * rowCells('地区生产总值 8752亿元 5.5%') // 2
  */
 export function rowCells(folded: string): number {
-  if (folded.length > 120 || /[。,;!?“”]/.test(folded)) return -1;
+  if (folded.length > 120 || folded.indexOf(' ') < 0 || /[。,;!?“”]/.test(folded)) return -1;
   const cells = folded.split(/\s+/).filter((t) => t.length > 0);
   if (cells.length < 2) return -1;
   let numbers = 0;

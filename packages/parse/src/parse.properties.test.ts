@@ -75,6 +75,22 @@ const pageLine = fc.oneof(
     '深植作风能力锻造 打造干事创业“加油站”',
     '以“提案之力”凝聚发展共识',
     '\u00a0昨日，市民服务中心正式启用。\u00a0',
+    '2025年1月8日 星期三 责编：王某 A02',
+    '大连日报 要闻',
+    '编辑 王某',
+    '图为市民在公园游玩。 本报记者 王某 摄',
+    '（图片由市文旅局提供）',
+    '地区生产总值 8752亿元 5.5%',
+    '指标 总量 增速',
+    '一、产业体系更加完备',
+    '新春走基层：',
+    '【环球视野】',
+    '我市经济运行稳中向好。',
+    '（本报记者 王某 整理）',
+    '寒假期间，图书馆推出阅读活动。（记者 程颖）',
+    '据新华社沈阳1月7日电 入冬以来，冰雪旅游持续升温。',
+    '记者从市供热办获悉，热线扩容。',
+    'DALIAN DAILY',
   ),
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
@@ -83,6 +99,7 @@ const pageText = fc
   .tuple(fc.array(pageLine, { maxLength: 40 }), fc.constantFrom('\n', '\r\n', '\r'))
   .map(([lines, end]) => lines.join(end));
 
+// A generous limit: the machine may be shared, and these run hundreds of pages (no timing is asserted).
 describe('parsePage properties', () => {
   it('on page-like text: returns or throws a typed data error, deterministically, accounting for every line', () => {
     fc.assert(
@@ -99,7 +116,7 @@ describe('parsePage properties', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 60_000);
 
   it('on any string, including lone surrogates and control characters', () => {
     fc.assert(
@@ -109,7 +126,7 @@ describe('parsePage properties', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 60_000);
 
   it('on any bytes', () => {
     fc.assert(
@@ -127,7 +144,7 @@ describe('parsePage properties', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 60_000);
 
   it('on page-like text encoded as UTF-8 and cut at any byte: a page or a typed error, never mojibake', () => {
     fc.assert(
@@ -141,5 +158,5 @@ describe('parsePage properties', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 });

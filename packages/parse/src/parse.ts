@@ -198,7 +198,20 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
     }
     const folded = fold(line.slice(start, Math.min(end, start + 160)));
     if (end - start <= 30 && QR.test(folded)) blockHasQr = true;
-    const unit: Unit = { n: i + 1, start, end, block, kind: 'para', folded };
+    // Every field set up front: one object shape keeps the loops over units monomorphic.
+    const unit: Unit = {
+      n: i + 1,
+      start,
+      end,
+      block,
+      kind: 'para',
+      folded,
+      marker: undefined,
+      credits: undefined,
+      lead: undefined,
+      numbered: false,
+      kicker: false,
+    };
     if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
     else if (end - start <= 80 && isFurniture(folded)) unit.kind = 'noise';
     else if (isCaption(folded, end - start <= 160)) unit.kind = 'noise';
@@ -256,9 +269,15 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
  * above a row is its header. Rows are paragraphs of their own, never headings, never cut.
  */
 function markRows(units: Unit[]): void {
-  const cells = units.map((unit) =>
-    unit.kind === 'heading' || unit.kind === 'loose' || unit.kind === 'para' ? rowCells(unit.folded) : -1,
-  );
+  const cells = new Int32Array(units.length).fill(-1);
+  for (let k = 0; k < units.length; k++) {
+    const unit = units[k]!;
+    if (
+      unit.end - unit.start <= 120 &&
+      (unit.kind === 'heading' || unit.kind === 'loose' || unit.kind === 'para')
+    )
+      cells[k] = rowCells(unit.folded);
+  }
   const count = (unit: Unit) => unit.folded.split(/\s+/).filter((t) => t.length > 0).length;
   for (let k = 0; k < units.length; k++) {
     const c = cells[k]!;
@@ -269,6 +288,12 @@ function markRows(units: Unit[]): void {
     const next = units[k + 1]!;
     if (cells[k] === 0 && next.kind === 'row' && count(units[k]!) === count(next)) units[k]!.kind = 'row';
   }
+}
+
+/** Whether the line's text before `end` closes with a bracket (either width): a credit may close it. */
+function closesWithBracket(line: string, end: number): boolean {
+  const code = line.charCodeAt(end - 1);
+  return code === 0x29 || code === 0xff09;
 }
 
 /** The key a jump line repeats: the folded headline without spaces or continuation markers. */
@@ -355,6 +380,13 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   let pendingUp: Unit[] = [];
 
   const src = (unit: Unit, from: number, to: number) => lines[unit.n - 1]!.slice(from, to);
+  /** The unit's line ends with a closing credit after its text: …。（记者 王某）. */
+  const signsOff = (unit: Unit) => {
+    if (!closesWithBracket(lines[unit.n - 1]!, unit.end)) return false;
+    const from = Math.max(unit.start, unit.end - 48);
+    const signed = parseTailCredit(fold(src(unit, from, unit.end)));
+    return signed !== null && (signed.start > 0 || from === unit.start);
+  };
   const columnOf = (line: number, index: number) => codePointsBetween(lines[line - 1]!, 0, index) + 1;
   const hold = (unit: Unit, code: string, message: string) => {
     warnings.push({ code, message, line: unit.n, column: columnOf(unit.n, unit.start), lines: [unit.n] });
@@ -473,7 +505,9 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       last.art === cur
     ) {
       const next = units[i + 1];
-      if (
+      // A short sentence right after a cut is its end, not a headline that happens to end with 。.
+      if (openCut(cur) && kind === 'loose' && unit.folded.endsWith('。')) kind = 'para';
+      else if (
         openCut(cur) &&
         !unit.numbered &&
         !unit.kicker &&
@@ -575,7 +609,8 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       }
       const run: Unit[] = [unit];
       let j = i + 1;
-      while (j < units.length && run.length < 4) {
+      // A headline that ends with 。 has no kicker or subtitle: it is a headline only before a byline.
+      while (j < units.length && run.length < 4 && !unit.folded.endsWith('。')) {
         const next = units[j]!;
         // A subtitle is a strict heading, or a line that opens with a dash (it may hold commas).
         if (next.kind !== 'heading' && !(next.kind === 'loose' && /^[—―-]/.test(next.folded))) break;
@@ -599,8 +634,11 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       const time = after?.kind === 'para' ? datelineAt(after.folded, 0, true) : null;
       const timed = time !== null && /^[^,。]{0,6},/.test(after!.folded.slice(time[1], time[1] + 8));
       const opener = after?.kind === 'para' && OPENER.test(after.folded);
+      // A brief printed whole under its heading signs off with a credit: …。（记者 王某）.
+      const signed = after?.kind === 'para' && signsOff(after);
       const leadNext =
-        cur !== null && (cur.closed || opener || (cur.sections.length === 0 && run.length === 1 && timed));
+        cur !== null &&
+        (cur.closed || opener || signed || (cur.sections.length === 0 && run.length === 1 && timed));
       let headline: boolean;
       if (bylineNext) headline = true;
       else if (kind === 'loose' || (unit.numbered && cur !== null)) headline = false;
@@ -705,10 +743,9 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     }
     // A brief signs off at its end: …。（记者 王某）. The credit leaves the text for the byline fields.
     let closing: Credits | null = null;
-    if (!deferred && end - start > 4) {
+    if (!deferred && end - start > 4 && closesWithBracket(lines[unit.n - 1]!, end)) {
       const from = Math.max(start, end - 48);
-      const window = fold(src(unit, from, end));
-      const signed = parseTailCredit(window);
+      const signed = parseTailCredit(fold(src(unit, from, end)));
       if (signed && (signed.start > 0 || from === start)) {
         closing = signed.credits;
         end = from + signed.start;
@@ -718,10 +755,12 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
 
     const lead = unit.lead;
     let isLead = false;
-    if (lead && cur.paras.length === 0 && cur.credits === null) {
+    // A lead right under a standalone byline (新华社记者 王某 / 据新华社沈阳1月7日电 …) is still the lead.
+    const underByline = cur.credits !== null && last.kind === 'byline' && last.art === cur;
+    if (lead && cur.paras.length === 0 && (cur.credits === null || underByline)) {
       isLead = true;
       const art = cur;
-      art.credits = lead.credits;
+      credit(art, lead.credits);
       start = unit.start + lead.end;
       if (lead.date) art.dateline = src(unit, unit.start + lead.date[0], unit.start + lead.date[1]);
       art.expectDateline = lead.date ? null : 'dates';
