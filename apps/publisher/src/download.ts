@@ -57,11 +57,13 @@ export function contentDisposition(name: string): string {
 export function safeSegments(rawPath: string): string[] | null {
   const segments: string[] = [];
   for (const raw of rawPath.split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return null;
+    let segment = raw;
+    if (raw.includes('%')) {
+      try {
+        segment = decodeURIComponent(raw);
+      } catch {
+        return null;
+      }
     }
     if (segment === '' || segment === '.' || segment === '..') return null;
     if (/[/\\\x00-\x1f\x7f]/.test(segment) || segment.includes(':')) return null;

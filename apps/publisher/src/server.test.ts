@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentDisposition, safeSegments } from './download.js';
 import { articlesCsv, tempDir, writeRelease } from './release.test-data.js';
@@ -376,5 +377,92 @@ describe('download headers', () => {
         },
       ),
     );
+  });
+});
+
+describe('revalidation and request logs', () => {
+  it('answers 304 under /current/ for the release current points at, and follows a switch', async () => {
+    const out = await tempDir();
+    const first = await writeRelease(out, { id: ID, files: { 'articles.csv': csv } });
+    const tag = `"${first.files.find((file) => file.path === 'articles.csv')!.sha256}"`;
+    const app = await serve({ out, port: 0, host: '127.0.0.1' });
+    try {
+      // The first answer warms the caches; the next ones come from them.
+      for (let i = 0; i < 3; i++) {
+        const res = await get(app.url, '/current/articles.csv', { 'If-None-Match': tag });
+        expect(res.status).toBe(304);
+        expect(res.headers.etag).toBe(tag);
+        expect(res.headers['cache-control']).toBe('public, max-age=60');
+        expect(res.headers.vary).toBe('Accept-Encoding');
+      }
+      const head = await get(app.url, `/releases/${ID}/articles.csv?x=1`, { 'If-None-Match': tag }, 'HEAD');
+      expect(head.status).toBe(304);
+      expect(head.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect((await get(app.url, `/releases/${ID}/articles.csv`, { 'If-None-Match': '"0"' })).status).toBe(
+        200,
+      );
+
+      const newer = articlesCsv(41);
+      await writeRelease(out, { id: OLD, files: { 'articles.csv': newer } });
+      // /healthz reads the link itself; once it names the new release, /current/ serves it too.
+      for (let i = 0; i < 500; i++) {
+        const health = JSON.parse((await get(app.url, '/healthz')).body.toString());
+        if (health.current_release === OLD) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const after = await get(app.url, '/current/articles.csv', { 'If-None-Match': tag });
+      expect(after.status).toBe(200);
+      expect(after.body.toString()).toBe(newer);
+      // A release that is not current answers from its own manifest, not from current's.
+      expect((await get(app.url, `/releases/${ID}/articles.csv`, { 'If-None-Match': tag })).status).toBe(304);
+      expect((await get(app.url, `/releases/${OLD}/articles.csv`, { 'If-None-Match': tag })).status).toBe(
+        200,
+      );
+    } finally {
+      await app.app.close();
+    }
+  });
+
+  it('logs no line for a routine request, and an error line for a 5xx', async () => {
+    const out = await tempDir();
+    const manifest = await writeRelease(out, { id: ID, files: { 'articles.csv': csv } });
+    const tag = `"${manifest.files.find((file) => file.path === 'articles.csv')!.sha256}"`;
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    let broken = false;
+    const app = await serve({
+      out,
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      replica: async () => {
+        if (broken) throw new Error('replica status unavailable');
+        return {};
+      },
+    });
+    // Only fastify's "Server listening" line so far.
+    expect(lines.map((line) => line.msg)).toEqual([expect.stringMatching(/^Server listening/)]);
+    lines.length = 0;
+    try {
+      expect((await get(app.url, '/current/articles.csv')).status).toBe(200);
+      expect((await get(app.url, '/current/articles.csv', { 'If-None-Match': tag })).status).toBe(304);
+      expect((await get(app.url, '/current/nope.csv')).status).toBe(404);
+      expect((await get(app.url, '/current/%zz')).status).toBe(404);
+      expect((await get(app.url, '/')).status).toBe(200);
+      expect((await get(app.url, '/healthz')).status).toBe(200);
+      expect(lines, JSON.stringify(lines)).toEqual([]);
+      broken = true;
+      expect((await get(app.url, '/healthz')).status).toBe(500);
+      expect(
+        lines.some(
+          (line) => line.level === 50 && JSON.stringify(line).includes('replica status unavailable'),
+        ),
+      ).toBe(true);
+    } finally {
+      await app.app.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, {
@@ -19,7 +20,7 @@ import {
   safeSegments,
 } from './download.js';
 import { readState, type SchedulerState } from './state.js';
-import { ReleaseStore } from './store.js';
+import { ReleaseStore, type ServableFile } from './store.js';
 
 /** What `/healthz` reports. */
 export interface Health {
@@ -53,7 +54,7 @@ export interface ListenOptions extends ServerOptions {
 
 /** Health from the current release and `<out>/state.json` (written by the scheduler). */
 async function health(store: ReleaseStore, nextRun: (() => Date | null) | undefined): Promise<Health> {
-  const current = await store.currentId();
+  const current = await store.currentId({ fresh: true });
   let state: SchedulerState | null = null;
   let stateError: SchedulerState['last_error'] = null;
   try {
@@ -92,25 +93,108 @@ function notFound(reply: FastifyReply): FastifyReply {
     .send('Not found: only the files listed in a release manifest are served.\n');
 }
 
+/** A request that takes longer than this (a large download, a slow client) is logged at info level. */
+const SLOW_REQUEST_MS = 1000;
+
+/**
+ * Request logging for a download server: a line per request would cost more than answering a
+ * revalidation (two JSON lines against one 304), so routine requests are logged at debug level only.
+ * Errors and 5xx answers are still logged at error level, and requests that took over a second at info.
+ */
+class RequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const responseTime = reply.elapsedTime;
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime }, 'request errored');
+    } else if (reply.statusCode >= 500) {
+      reply.log.error({ req: request, res: reply, responseTime }, 'request failed');
+    } else if (responseTime >= SLOW_REQUEST_MS) {
+      reply.log.info({ req: request, res: reply, responseTime }, 'slow request');
+    } else {
+      reply.log.debug({ res: reply, responseTime }, 'request completed');
+    }
+  }
+
+  override routeNotFound(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, url: request.url }, 'route not found');
+  }
+
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, error?.message);
+    else reply.log.debug({ res: reply, err: error }, error?.message);
+  }
+}
+
+/** What a download URL asks for: a release (`id`) or the current one (`id: null`), and a file of it. */
+interface DownloadTarget {
+  id: string | null;
+  path: string;
+}
+
+/**
+ * Read `/current/<file>` or `/releases/<id>/<file>` from the raw request URL (query dropped), or
+ * null when the URL is neither or any segment is unsafe (see `safeSegments`).
+ */
+function downloadTarget(url: string): DownloadTarget | null {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  if (path.startsWith('/current/')) {
+    const segments = safeSegments(path.slice('/current/'.length));
+    return segments ? { id: null, path: segments.join('/') } : null;
+  }
+  if (path.startsWith('/releases/')) {
+    const segments = safeSegments(path.slice('/releases/'.length));
+    if (!segments || segments.length < 2) return null;
+    return { id: segments[0] as string, path: segments.slice(1).join('/') };
+  }
+  return null;
+}
+
+/** The headers of one file of one release, built once: releases never change. */
+interface Prepared {
+  /** The strong tag as sent (`"<sha256>"`): an `If-None-Match` equal to it needs no parsing. */
+  etag: string;
+  sha256: string;
+  headers: Record<string, string>;
+  /** The headers of a 304, as the flat name/value list `writeHead` takes. */
+  notModified: string[];
+}
+
 /**
  * Build the download server (not listening yet): `/`, `/feed.xml`, `/healthz`, `/current/<file>` and
  * `/releases/<id>/<file>`. Only files listed in a release's manifest.json (and manifest.json itself)
- * are served, after their real path is checked to lie inside `<out>/releases/<id>/`; anything else is
- * a 404. Multiple byte ranges in one request get the whole file (200), as `send` does.
+ * are served, after their real path is checked to lie inside `<out>/releases/<id>/` (once per file of
+ * a release: releases never change); anything else is a 404. Multiple byte ranges in one request get
+ * the whole file (200), as `send` does.
  */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const store = new ReleaseStore(options.out);
+  // Revalidations are answered before fastify sees them (see `revalidate` below); the rest goes on.
+  let revalidate: (request: IncomingMessage, response: ServerResponse) => boolean = () => false;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Health probes come every few seconds; a log line for each would drown the rest.
-    logController: new LogController({ disableRequestLogging: (request) => request.url === '/healthz' }),
-    // Against slow clients holding connections open (slowloris) and oversized requests.
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 5_000,
-    requestTimeout: 30_000,
-    maxRequestsPerSocket: 1_000,
+    logController: new RequestLog(),
     bodyLimit: 1_024,
-    http: { maxHeaderSize: 16 * 1024 },
+    serverFactory: (handler) => {
+      const server = createHttpServer({ maxHeaderSize: 16 * 1024 }, (request, response) => {
+        if (!revalidate(request, response)) handler(request, response);
+      });
+      // Against slow clients holding connections open (slowloris) and oversized requests.
+      server.setTimeout(60_000);
+      server.keepAliveTimeout = 5_000;
+      server.requestTimeout = 30_000;
+      server.headersTimeout = 10_000;
+      server.maxRequestsPerSocket = 1_000;
+      return server;
+    },
     frameworkErrors: (error, _request, raw) => {
       const reply = raw as unknown as FastifyReply;
       // A malformed URL (bad percent-encoding) is a path that does not exist, not a server fault.
@@ -118,7 +202,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       return reply.code(400).type('text/plain; charset=utf-8').send(`${error.message}\n`);
     },
   }) as unknown as FastifyInstance;
-  app.server.headersTimeout = 10_000;
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onClose', async () => store.close());
 
   await app.register(compress, {
     global: true,
@@ -131,7 +219,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   let cached: { key: string; html: string; feed: string } | undefined;
   const pages = async () => {
-    const key = `${await store.currentId()}|${(await store.releaseIds()).join(',')}`;
+    const key = `${await store.currentId({ fresh: true })}|${(await store.releaseIds()).join(',')}`;
     if (cached?.key !== key) {
       const data = await gatherCatalog(store, options.publication);
       cached = { key, html: renderCatalog(data), feed: renderFeed(data) };
@@ -168,35 +256,78 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       .send(body);
   });
 
-  const serveFile = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    id: string | null,
-    segments: string[],
-    immutable: boolean,
-  ) => {
-    if (id === null || segments.length === 0) return notFound(reply);
-    const path = segments.join('/');
+  // Keyed by the manifest entry, so they go when the store forgets the release.
+  const preparedFor = {
+    releases: new WeakMap<ServableFile, Prepared>(),
+    current: new WeakMap<ServableFile, Prepared>(),
+  };
+  const prepare = (entry: ServableFile, id: string, immutable: boolean): Prepared => {
+    const map = immutable ? preparedFor.releases : preparedFor.current;
+    const known = map.get(entry);
+    if (known) return known;
+    const etag = `"${entry.sha256}"`;
+    const cacheControl = immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=60';
+    const prepared: Prepared = {
+      etag,
+      sha256: entry.sha256,
+      headers: {
+        ETag: etag,
+        'Content-Type': contentTypeOf(entry.path),
+        'Content-Disposition': contentDisposition(downloadName(options.publication, entry.path, id)),
+        'Cache-Control': cacheControl,
+        'X-Content-Type-Options': 'nosniff',
+        'Accept-Ranges': 'bytes',
+        Vary: 'Accept-Encoding',
+      },
+      notModified: ['ETag', etag, 'Cache-Control', cacheControl, 'Vary', 'Accept-Encoding'],
+    };
+    map.set(entry, prepared);
+    return prepared;
+  };
+
+  /** A 304 for a matching `If-None-Match`, from the manifest alone: nothing is read from disk. */
+  const notModified = (
+    ifNoneMatch: string | undefined,
+    prepared: Prepared,
+    response: ServerResponse,
+  ): boolean => {
+    if (ifNoneMatch === undefined) return false;
+    if (ifNoneMatch !== prepared.etag && !noneMatch(ifNoneMatch, prepared.sha256)) return false;
+    response.writeHead(304, prepared.notModified);
+    response.end();
+    return true;
+  };
+
+  revalidate = (request, response) => {
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch === undefined || closing) return false;
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    const target = downloadTarget(request.url ?? '');
+    if (!target) return false;
+    // Only what is already cached: a release or `current` not looked up yet takes the long way.
+    const id = target.id ?? store.knownCurrentId();
+    if (!id) return false;
+    const entry = store.knownFile(id, target.path);
+    return entry !== undefined && notModified(ifNoneMatch, prepare(entry, id, target.id !== null), response);
+  };
+
+  const serveFile = async (request: FastifyRequest, reply: FastifyReply) => {
+    const target = downloadTarget(request.raw.url ?? '');
+    if (!target) return notFound(reply);
+    const immutable = target.id !== null;
+    const id = target.id ?? (await store.currentId());
+    if (id === null) return notFound(reply);
+    const { path } = target;
     const entry = await store.file(id, path);
     if (!entry) return notFound(reply);
-    const headers: Record<string, string> = {
-      ETag: `"${entry.sha256}"`,
-      'Content-Type': contentTypeOf(path),
-      'Content-Disposition': contentDisposition(downloadName(options.publication, path, id)),
-      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=60',
-      'X-Content-Type-Options': 'nosniff',
-      'Accept-Ranges': 'bytes',
-      Vary: 'Accept-Encoding',
-    };
-    // The manifest is the source of the tag, so a revalidation reads nothing from disk.
-    if (noneMatch(request.headers['if-none-match'], entry.sha256)) {
-      return reply
-        .code(304)
-        .headers({ ETag: headers.ETag, 'Cache-Control': headers['Cache-Control'], Vary: 'Accept-Encoding' })
-        .send();
+    const prepared = prepare(entry, id, immutable);
+    if (notModified(request.headers['if-none-match'], prepared, reply.raw)) {
+      reply.hijack();
+      return reply;
     }
     const real = await store.resolve(id, path);
     if (!real) return notFound(reply);
+    const { etag, headers } = prepared;
 
     if (
       request.method === 'GET' &&
@@ -205,13 +336,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     ) {
       // A gzip body is another representation of the same file: its tag is weak (RFC 9110 §8.8.1).
       return reply
-        .headers({ ...headers, ETag: `W/"${entry.sha256}"`, 'Content-Encoding': 'gzip' })
+        .headers({ ...headers, ETag: `W/${etag}`, 'Content-Encoding': 'gzip' })
         .send(createReadStream(real).pipe(createGzip()));
     }
 
     reply.hijack();
     const res = reply.raw;
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    for (const name in headers) res.setHeader(name, headers[name] as string);
     send(request.raw, real, {
       etag: false,
       lastModified: false,
@@ -230,25 +361,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return reply;
   };
 
-  const rawPath = (request: FastifyRequest, prefix: string): string[] | null => {
-    const url = request.raw.url ?? '';
-    const path = url.split('?')[0] ?? '';
-    if (!path.startsWith(prefix)) return null;
-    return safeSegments(path.slice(prefix.length));
-  };
-
-  app.get('/current/*', async (request, reply) => {
-    const segments = rawPath(request, '/current/');
-    if (!segments) return notFound(reply);
-    return serveFile(request, reply, await store.currentId(), segments, false);
-  });
-
-  app.get('/releases/*', async (request, reply) => {
-    const segments = rawPath(request, '/releases/');
-    if (!segments || segments.length < 2) return notFound(reply);
-    const [id, ...rest] = segments;
-    return serveFile(request, reply, id ?? null, rest, true);
-  });
+  // Downloads compress themselves (gzip only for whole files): no compression hooks on these routes.
+  const plain = { compress: false, decompress: false } as const;
+  app.get('/current/*', plain, serveFile);
+  app.get('/releases/*', plain, serveFile);
 
   return app;
 }
