@@ -110,32 +110,41 @@ export class Staging {
     }
     const opened = handle;
     const hash = createHash('sha256');
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
+    // Chunks are copied into one block: keeping them (often views into a larger cached buffer) until
+    // the block is full would hold on to every buffer they came from.
+    let block = Buffer.allocUnsafe(WRITE_BLOCK);
+    let used = 0;
     let bytes = 0;
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
+    const writeOut = async (data: Uint8Array) => {
       try {
         let offset = 0;
-        while (offset < block.byteLength) {
-          const { bytesWritten } = await opened.write(block, offset, block.byteLength - offset);
+        while (offset < data.byteLength) {
+          const { bytesWritten } = await opened.write(data, offset, data.byteLength - offset);
           offset += bytesWritten;
         }
       } catch (error) {
         throw fromSystemError(error, 'write', file);
       }
     };
+    const flush = async () => {
+      if (used === 0) return;
+      const data = block.subarray(0, used);
+      block = Buffer.allocUnsafe(WRITE_BLOCK);
+      used = 0;
+      await writeOut(data);
+    };
     return {
       write: async (chunk: Uint8Array) => {
         if (chunk.byteLength === 0) return;
         hash.update(chunk);
         bytes += chunk.byteLength;
-        pending.push(chunk);
-        pendingBytes += chunk.byteLength;
-        if (pendingBytes >= WRITE_BLOCK) await flush();
+        if (used + chunk.byteLength > WRITE_BLOCK) await flush();
+        if (chunk.byteLength >= WRITE_BLOCK) {
+          await writeOut(chunk);
+          return;
+        }
+        block.set(chunk, used);
+        used += chunk.byteLength;
       },
       close: async () => {
         try {
