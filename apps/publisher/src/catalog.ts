@@ -1,4 +1,5 @@
 import { columnsOf, schemaOf, type TableName, tableNames, tables } from '@newsdata/contract';
+import { cellOf } from '@newsdata/export';
 import type { Changes, Manifest, ReleaseStore, ValidationReport } from './store.js';
 
 /** What the catalog page and the feed show, gathered from the release store. */
@@ -24,11 +25,18 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-/** The data set's title: the configured one, else the publication named in the data, else generic. */
-function titleOf(configured: string | undefined, firstArticle: Record<string, unknown> | undefined): string {
+/**
+ * The data set's title: the configured one, else the first `publication` named by the previewed
+ * articles, else generic. (The sources' sidecar `publisher` would come next, but a release does not
+ * carry it: neither manifest.json nor datapackage.json lists it.)
+ */
+function titleOf(configured: string | undefined, articles: Record<string, unknown>[] | undefined): string {
   if (configured?.trim()) return configured.trim();
-  const fromData = firstArticle?.['publication'];
-  return typeof fromData === 'string' && fromData.trim() ? fromData.trim() : '新闻开放数据';
+  for (const article of articles ?? []) {
+    const fromData = article['publication'];
+    if (typeof fromData === 'string' && fromData.trim()) return fromData.trim();
+  }
+  return '新闻开放数据';
 }
 
 /** Read what the page needs; everything but `current` comes from immutable releases and is cached. */
@@ -51,7 +59,7 @@ export async function gatherCatalog(
     for (const table of tableNames)
       previews[table] = await store.head(currentId, `${table}.ndjson`, PREVIEW_ROWS);
   }
-  return { title: titleOf(publication, previews.articles?.[0]), current, report, releases, previews };
+  return { title: titleOf(publication, previews.articles), current, report, releases, previews };
 }
 
 /** "+2 −0 ~1" for one table's changes. */
@@ -89,13 +97,17 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/**
+ * A preview cell as the CSV shows it (lists joined with `;`, null empty), cut at 40 characters.
+ *
+ * @example preview(['石朕', '谢锦宜']) // '石朕;谢锦宜'
+ */
 function preview(value: unknown): string {
+  // Rows of a published release hold only scalars and lists; anything else is shown as JSON.
   const text =
-    value === null || value === undefined
-      ? ''
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? JSON.stringify(value)
+      : cellOf(value, 'standard');
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 

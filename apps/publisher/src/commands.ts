@@ -234,7 +234,7 @@ const langOption = () =>
   new Option('--lang <lang>', 'language of the report').choices(['en', 'zh']).default('en');
 const publishOptions = (command: Command) =>
   command
-    .addOption(new Option('--keep <n>', 'releases to keep (default 10)'))
+    .addOption(new Option('--keep <n>', 'releases to keep (default 30)'))
     .addOption(
       new Option('--on-invalid <policy>', 'block (default) or quarantine').choices(['block', 'quarantine']),
     )

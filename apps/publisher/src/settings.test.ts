@@ -27,6 +27,8 @@ describe('settings', () => {
     expect(settings.publication).toBe('大连日报');
     expect(settings.tz).toBe('Asia/Shanghai');
     expect(settings.sources).toEqual([join(base, 'data/sources')]);
+    // Issue 6: the last 30 releases are kept unless told otherwise.
+    expect(settings.keep).toBe(30);
   });
 
   it('resolve config-file paths against the file and keep URLs', async () => {

@@ -55,7 +55,7 @@ export const defaults = {
   tz: 'Asia/Shanghai',
   port: 8080,
   host: '127.0.0.1',
-  keep: 10,
+  keep: 30,
   onInvalid: 'block',
   maxQuarantineShare: 0.05,
   leaseMs: 30_000,
