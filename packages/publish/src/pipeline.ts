@@ -175,12 +175,15 @@ interface Collected {
 }
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const EMPTY_BYTES = new Uint8Array(0);
 
 /** A source after reading: its bytes and cache key, or why it could not be read. */
 interface ReadResult {
   ref: SourceRef;
   where: string;
   loaded: LoadedSource | null;
+  /** Byte length of the source (its bytes may have been let go: see `readAll`'s `keepBytes`). */
+  size: number;
   key: string | null;
   failure?: SourceFailure;
 }
@@ -210,6 +213,7 @@ async function readAll(
   refs: SourceRef[],
   options: CollectOptions,
   urls: UrlCache | null,
+  keepBytes = true,
 ): Promise<ReadResult[]> {
   const logger = options.logger ?? silent;
   checkAborted(options.signal);
@@ -247,7 +251,11 @@ async function readAll(
         sha256: loaded.sha256,
         metaSha256: loaded.metaSha256,
       });
-      return { ref, where, loaded, key };
+      const size = loaded.bytes.byteLength;
+      // Without `keepBytes` only the hash is kept: the bytes are read again if the source must be
+      // built, so memory does not grow with the corpus.
+      if (!keepBytes) loaded = { ...loaded, bytes: EMPTY_BYTES };
+      return { ref, where, loaded, size, key };
     } catch (error) {
       checkAborted(options.signal);
       // Disk problems stop the run; a source that cannot be had is a report entry.
@@ -261,7 +269,7 @@ async function readAll(
       }
       const failure = sourceError(error);
       logger.warn({ source_id: ref.source_id, file: where, code: failure.code }, 'source could not be read');
-      return { ref, where, loaded: null, key: null, failure };
+      return { ref, where, loaded: null, size: 0, key: null, failure };
     }
   });
 }
@@ -518,7 +526,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     const previous = await readCurrent(out);
     const previous_release_id = previous?.id ?? null;
     const caches = { sources: new SourceCache<BuiltSource>(out), urls: new UrlCache(out) };
-    const reads = await readAll(refs, options, caches.urls);
+    const reads = await readAll(refs, options, caches.urls, false);
     const fingerprint = fingerprintOf(reads, options);
     const elapsed = () => Math.round(performance.now() - started);
 
@@ -544,7 +552,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
           sources: reads.map((read) => ({
             source_id: read.ref.source_id,
             sha256: read.loaded!.sha256,
-            bytes: read.loaded!.bytes.byteLength,
+            bytes: read.size,
             encoding: encodings.get(read.ref.source_id) ?? null,
             file: read.where,
             cached: true,
@@ -556,7 +564,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       }
     }
 
-    const collected = await collect(reads, options, caches.sources);
+    const collected = await collect(reads, options, caches.sources, caches.urls);
     const { parts } = collected;
     let joined = joinable(parts);
     let report = mergeReports(parts, options.lang ?? 'en');
@@ -818,6 +826,7 @@ async function collect(
   reads: ReadResult[],
   options: PublishOptions,
   cache: SourceCache<BuiltSource>,
+  urls: UrlCache,
 ): Promise<{ parts: Part[]; parsed: number; cached: number }> {
   const logger = options.logger ?? silent;
   const lang = options.lang ?? 'en';
@@ -857,7 +866,7 @@ async function collect(
         ...base,
         key,
         sha256: loaded.sha256,
-        size: loaded.bytes.byteLength,
+        size: reads[index]!.size,
         encoding: usable ? entry.encoding : null,
         cached: usable,
         ...(usable ? { built: entry } : {}),
@@ -892,7 +901,7 @@ async function collect(
             date: loaded.date,
             file: read.where,
             sha256: loaded.sha256,
-            bytes: loaded.bytes,
+            bytes: await bytesAgain(read, urls),
             lang,
           },
           read.key!,
@@ -920,12 +929,29 @@ async function collect(
     await builder.close();
   }
   await cache.sync(written);
-  // The bytes are in the cache now (or were not needed): keep only their length.
-  for (const read of reads) if (read.loaded) read.loaded = { ...read.loaded, bytes: EMPTY_BYTES };
   return { parts, parsed, cached: reads.length - misses.length };
 }
 
-const EMPTY_BYTES = new Uint8Array(0);
+/**
+ * The bytes of a source that `readAll` hashed and let go, read again and checked against that hash, so
+ * the build sees exactly what the cache key names.
+ */
+async function bytesAgain(read: ReadResult, urls: UrlCache): Promise<Uint8Array> {
+  const loaded = read.loaded!;
+  if (loaded.bytes.byteLength === read.size) return loaded.bytes;
+  const bytes =
+    read.ref.kind === 'file'
+      ? await readFile(read.ref.file).catch(() => null)
+      : await urls.bytes(loaded.sha256);
+  if (!bytes || createHash('sha256').update(bytes).digest('hex') !== loaded.sha256) {
+    throw runtimeError(
+      'SOURCE_CHANGED',
+      `${read.where} changed or disappeared while it was being published; publish again.`,
+      read.ref.kind === 'file' ? { file: read.ref.file } : {},
+    );
+  }
+  return bytes;
+}
 
 /** The context validation gives a source that failed: its error, no rows. */
 function failedContext(part: Part): SourceContext {
