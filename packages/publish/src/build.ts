@@ -24,14 +24,18 @@ export interface SourceFailure {
   line?: number;
   column?: number;
   offset?: number;
+  /** The file the line and column are in when it is not the source itself (its `.meta.json` sidecar). */
+  file?: string;
 }
 
+/** A source's failure from what was thrown, keeping the file the position is in. */
 export function sourceError(error: unknown): SourceFailure {
   if (isNewsDataError(error)) {
-    const { line, column, offset } = error.context;
+    const { line, column, offset, file } = error.context;
     return {
       code: error.code,
       message: error.message,
+      ...(typeof file === 'string' ? { file } : {}),
       ...(typeof line === 'number' ? { line } : {}),
       ...(typeof column === 'number' ? { column } : {}),
       ...(typeof offset === 'number' ? { offset } : {}),

@@ -227,6 +227,22 @@ describe('publish', () => {
     expect(await listReleases(out)).toHaveLength(1);
   }, 60_000);
 
+  it('reports a sidecar that is not valid JSON against the sidecar, not against the page', async () => {
+    const { sources, out } = await setup();
+    const sidecar = join(sources, 'dalian-daily-sample-page.meta.json');
+    await writeFile(sidecar, '{\n  "title": "大连日报",\n  "page": ,\n}\n');
+    for (const run of [
+      await publish({ sources: [sources], out }),
+      await validateSources({ sources: [sources] }),
+    ]) {
+      expect(run.report.valid).toBe(false);
+      const problem = run.report.problems.find((item) => item.type.startsWith('source-'));
+      // The position (when the validator gives one) is the sidecar's, so the problem must name the sidecar.
+      expect(problem?.source?.file).toBe(sidecar);
+      expect(problem?.message).toContain('JSON');
+    }
+  }, 60_000);
+
   it('quarantines invalid rows when asked, within the allowed share', async () => {
     const { sources, out } = await setup();
     // A copy of a real statistic that breaks a domain rule (a percentage above 100).

@@ -295,7 +295,7 @@ async function buildAll(
         return {
           context: {
             source_id: ref.source_id,
-            file: where,
+            file: failure.file ?? where,
             sha256: EMPTY_SHA256,
             bytes: 0,
             encoding: null,
@@ -957,7 +957,8 @@ async function bytesAgain(read: ReadResult, urls: UrlCache): Promise<Uint8Array>
 function failedContext(part: Part): SourceContext {
   return {
     source_id: part.source_id,
-    file: part.where,
+    // A sidecar's line and column point into the sidecar, so the problem names it.
+    file: part.failure!.file ?? part.where,
     sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
     bytes: part.size,
     encoding: null,
