@@ -57,6 +57,28 @@ describe('a publish killed at any step', () => {
   );
 });
 
+describe('a publish killed after its release folder was moved in but before the switch', () => {
+  it('leaves no never-current release for catalogs to list: the next run removes it', async () => {
+    const sources = await tempDir();
+    const out = await tempDir();
+    const file = await copySample(sources);
+    const first = await publish({ sources: [sources], out });
+    await editSource(file, '市政协', '市人大');
+    const killed = await runChild('publish-child', [sources, out, '30'], { NEWSDATA_FAULT: 'after-rename' });
+    expect(killed.signal).toBe('SIGKILL');
+    const orphan = (await listReleases(out)).find((release) => release.id !== first.release_id);
+    expect(orphan, 'the killed run left its release folder').toBeDefined();
+
+    // Back to the sources of the current release: nothing to publish, and the orphan must go.
+    await editSource(file, '市人大', '市政协');
+    const next = await publish({ sources: [sources], out });
+    expect(next.status).toBe('unchanged');
+    expect((await readCurrent(out))!.id).toBe(first.release_id);
+    expect((await listReleases(out)).map((release) => release.id)).toEqual([first.release_id]);
+    expect((await readdir(out)).filter((name) => name.startsWith('.switching'))).toEqual([]);
+  }, 60_000);
+});
+
 describe('two publishers started at once on the same store', () => {
   it('publish one release: the second waits for the lock and finds nothing to do', async () => {
     const sources = await tempDir();

@@ -16,7 +16,7 @@ import { basename, join, posix } from 'node:path';
 import type { Manifest } from '@newsdata/contract';
 import { fromSystemError, runtimeError } from '@newsdata/errors';
 import { faultPoint } from './fault.js';
-import { errnoOf, randomName, syncDirectory, writeChunks } from './fsutil.js';
+import { errnoOf, randomName, syncDirectory, writeChunks, writeFileAtomic } from './fsutil.js';
 
 /** One file of a release, as listed in `manifest.json`. */
 export type ManifestFile = Manifest['files'][number];
@@ -42,6 +42,12 @@ export type Serialize = (value: unknown) => Uint8Array;
 const RELEASES = 'releases';
 const STAGING = '.staging';
 const CURRENT = 'current';
+/**
+ * Names the release being switched in, from before its folder appears under `releases/` until
+ * `current` points at it: a crash in between leaves this file, so the next run can tell that folder
+ * never became current (catalogs and feeds would otherwise list it) and remove it.
+ */
+const SWITCHING = '.switching';
 const MANIFEST = 'manifest.json';
 const RELEASE_ID = /^[0-9a-z][0-9a-z-]{7,63}$/;
 const SAFE_PATH = /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]+$/;
@@ -200,12 +206,21 @@ export class Staging {
 }
 
 /**
- * Remove what a crashed publish left behind: staging directories and temporary `current` links.
- * Call it while holding the lock. Returns how many entries were removed.
+ * Remove what a crashed publish left behind: staging directories, temporary `current` links, and a
+ * release folder that was moved into `releases/` but never became current. Call it while holding the lock. Returns how many entries were removed.
  */
 export async function cleanStaging(out: string): Promise<number> {
   const { staging } = storePaths(out);
   let removed = 0;
+  const marker = join(out, SWITCHING);
+  const switching = (await readFile(marker, 'utf8').catch(() => '')).trim();
+  if (switching !== '') {
+    if (RELEASE_ID.test(switching) && (await currentId(out)) !== switching) {
+      await removeRelease(out, switching);
+      removed++;
+    }
+    await rm(marker, { force: true });
+  }
   for (const name of await readdir(staging).catch(() => [] as string[])) {
     await rm(join(staging, name), { recursive: true, force: true });
     removed++;
@@ -283,6 +298,7 @@ export async function commitRelease(
     }
   }
   if (!reused) {
+    await writeFileAtomic(join(out, SWITCHING), id);
     try {
       await rename(staging.dir, target);
     } catch (error) {
@@ -302,6 +318,7 @@ export async function commitRelease(
     }
   }
   await switchCurrent(out, id);
+  await rm(join(out, SWITCHING), { force: true });
   return { manifest: committed, reused };
 }
 
