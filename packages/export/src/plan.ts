@@ -2,7 +2,7 @@ import { columnsOf, type TableName, type Tables, tableNames, tables } from '@new
 import type { CsvFlavour } from './cells.js';
 import { csvChunks } from './csv.js';
 import type { ReleaseOptions } from './datapackage.js';
-import { ChunkBuffer, formatJson } from './json.js';
+import { ChunkBuffer } from './json.js';
 import { type AnyRow, rowJsonWriter, type SortedTables, sortTables } from './rows.js';
 
 /** Format of a data file of a release. */
@@ -32,6 +32,8 @@ export interface ReleaseFile {
   rows: number | null;
   chunks(): Iterable<Uint8Array>;
 }
+
+const NEWLINE = /\n/g;
 
 /** The child tables nested into each article of `articles.json`, in this order. */
 const NESTED = tableNames.filter((table) => tables[table].articleReference !== undefined);
@@ -120,7 +122,10 @@ function* articlesJsonChunks(sorted: SortedTables): Generator<Uint8Array, void, 
   buffer.push('[');
   for (const article of sorted.articles) {
     const nested = { ...canonical('articles', article), ...children.get(article['article_id']) };
-    const chunk = buffer.push(`${first ? '\n' : ',\n'}  ${formatJson(nested, false, '  ')}`);
+    // Values are checked by sortTables and keys are column names, so the native serializer writes what
+    // formatJson would; each line but the first is indented one level more, as the array's member.
+    const text = JSON.stringify(nested, null, 2).replace(NEWLINE, '\n  ');
+    const chunk = buffer.push(`${first ? '\n' : ',\n'}  ${text}`);
     first = false;
     if (chunk) yield chunk;
   }

@@ -88,13 +88,15 @@ export function keyFor(table: TableName, row: AnyRow): string {
  */
 export function rowJsonWriter(table: TableName): (row: AnyRow) => string {
   const columns = columnsOf(table);
-  const prefixes = columns.map((column, i) => `${i === 0 ? '{' : ','}${JSON.stringify(column)}:`);
+  // Column names are not array indices, so a fresh object keeps them in insertion (schema) order and
+  // the native serializer, much faster than joining per-value strings, writes the same bytes.
   return (row) => {
-    let line = '';
+    const ordered: AnyRow = {};
     for (let i = 0; i < columns.length; i++) {
-      const value = row[columns[i]!];
-      line += prefixes[i]! + (value === undefined ? 'null' : JSON.stringify(value));
+      const column = columns[i]!;
+      const value = row[column];
+      ordered[column] = value === undefined ? null : value;
     }
-    return `${line}}`;
+    return JSON.stringify(ordered);
   };
 }
