@@ -9,7 +9,7 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TOOL } from '@newsdata/contract';
 import { fromSystemError } from '@newsdata/errors';
 import { faultPoint } from './fault.js';
@@ -47,7 +47,14 @@ const SEGMENTS = '.seg';
 async function replace(file: string, content: Uint8Array | string): Promise<void> {
   const temp = `${file}.${randomName()}.tmp`;
   try {
-    await writeFile(temp, content);
+    try {
+      await writeFile(temp, content);
+    } catch (error) {
+      // The directory is created on the first miss only, not once per entry.
+      if (errnoOf(error) !== 'ENOENT') throw error;
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(temp, content);
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
@@ -66,11 +73,6 @@ export async function writeEntry<T>(
   value: T,
   segments: readonly Uint8Array[] | null,
 ): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw fromSystemError(error, 'create the cache directory', dir);
-  }
   if (segments) await replace(join(dir, key + SEGMENTS), Buffer.concat(segments));
   const envelope: Envelope<T> = { format: FORMAT, key, value };
   await replace(join(dir, key + ENTRY), JSON.stringify(envelope));
