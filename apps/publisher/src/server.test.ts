@@ -423,6 +423,30 @@ describe('revalidation and request logs', () => {
     }
   });
 
+  it('sends a file of several read chunks whole, and leaves If-Match to its precondition rules', async () => {
+    const out = await tempDir();
+    const big = articlesCsv(12_000);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(1_200_000);
+    const manifest = await writeRelease(out, { id: ID, files: { 'articles.csv': big } });
+    const tag = `"${manifest.files.find((file) => file.path === 'articles.csv')!.sha256}"`;
+    const app = await serve({ out, port: 0, host: '127.0.0.1' });
+    try {
+      const whole = await get(app.url, '/current/articles.csv');
+      expect(whole.status).toBe(200);
+      expect(Number(whole.headers['content-length'])).toBe(Buffer.byteLength(big));
+      expect(whole.body.equals(Buffer.from(big))).toBe(true);
+      const head = await get(app.url, '/current/articles.csv', {}, 'HEAD');
+      expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(big));
+      expect(head.body.length).toBe(0);
+      expect((await get(app.url, '/current/articles.csv', { 'If-Match': '"0000"' })).status).toBe(412);
+      const matching = await get(app.url, '/current/articles.csv', { 'If-Match': tag });
+      expect(matching.status).toBe(200);
+      expect(matching.body.equals(Buffer.from(big))).toBe(true);
+    } finally {
+      await app.app.close();
+    }
+  });
+
   it('logs no line for a routine request, and an error line for a 5xx', async () => {
     const out = await tempDir();
     const manifest = await writeRelease(out, { id: ID, files: { 'articles.csv': csv } });

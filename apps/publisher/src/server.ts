@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, {
@@ -92,6 +94,9 @@ function notFound(reply: FastifyReply): FastifyReply {
     .header('Cache-Control', 'no-cache')
     .send('Not found: only the files listed in a release manifest are served.\n');
 }
+
+/** Bytes read from disk at a time for a whole-file download. */
+const DOWNLOAD_CHUNK = 512 * 1024;
 
 /** A request that takes longer than this (a large download, a slow client) is logged at info level. */
 const SLOW_REQUEST_MS = 1000;
@@ -340,6 +345,35 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         .send(createReadStream(real).pipe(createGzip()));
     }
 
+    const plainRequest =
+      request.headers.range === undefined &&
+      request.headers['if-match'] === undefined &&
+      request.headers['if-unmodified-since'] === undefined;
+    if (plainRequest) {
+      // The whole file, read in larger chunks than `send` uses (64 KiB): fewer reads and writes per
+      // megabyte. Size and bytes come from one open file, so they agree.
+      const handle = await open(real, 'r').catch(() => null);
+      if (!handle) return notFound(reply);
+      let size: number;
+      try {
+        size = (await handle.stat()).size;
+      } catch {
+        await handle.close();
+        return notFound(reply);
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { ...headers, 'Content-Length': String(size) });
+      if (request.method === 'HEAD' || size === 0) {
+        await handle.close();
+        res.end();
+        return reply;
+      }
+      pipeline(handle.createReadStream({ highWaterMark: DOWNLOAD_CHUNK }), res, () => undefined);
+      return reply;
+    }
+
+    // Ranges and preconditions (If-Match, If-Unmodified-Since): `send` knows their rules.
     reply.hijack();
     const res = reply.raw;
     for (const name in headers) res.setHeader(name, headers[name] as string);
@@ -352,7 +386,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     })
       .on('error', (error: { status?: number }) => {
         if (!res.headersSent) {
-          res.statusCode = error.status === 416 ? 416 : 404;
+          // A failed precondition (412) or an unsatisfiable range (416) says so; anything else is a 404.
+          res.statusCode = error.status === 412 || error.status === 416 ? error.status : 404;
           res.removeHeader('Content-Disposition');
         }
         res.end();
