@@ -22,33 +22,87 @@ export function serializeJson(value: unknown, options: SerializeOptions = {}): U
 
 /** The text of `value` as {@link serializeJson} writes it, indented as if it sat at `indent`. */
 export function formatJson(value: unknown, sortKeys: boolean, indent: string): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      throw runtimeError(
-        'JSON_NUMBER_NOT_FINITE',
-        `Cannot write ${value} as JSON: only finite numbers exist there.`,
-      );
+  // The native serializer is many times faster than recursion in JavaScript; `plain` makes a copy it
+  // writes the same way (keys ordered, values checked), or says that it cannot.
+  const copy = plain(value, sortKeys);
+  if (copy === UNSUPPORTED) return formatSlowly(value, sortKeys, indent);
+  const text = JSON.stringify(copy, null, 2);
+  return indent === '' ? text : text.replace(NEWLINE, `\n${indent}`);
+}
+
+const NEWLINE = /\n/g;
+const UNSUPPORTED = Symbol('unsupported');
+/** A key that an object enumerates before the others whatever the insertion order (an array index). */
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * A copy of `value` that `JSON.stringify` writes as {@link formatSlowly} would, or UNSUPPORTED when
+ * sorting keys would put an array-index key where an object cannot keep it. Throws what
+ * `formatSlowly` throws.
+ */
+function plain(value: unknown, sortKeys: boolean): unknown {
+  if (value === null || typeof value !== 'object') return checkedScalar(value);
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = plain(value[i] === undefined ? null : value[i], sortKeys);
+      if (item === UNSUPPORTED) return UNSUPPORTED;
+      out[i] = item;
     }
-    const text = JSON.stringify(value);
-    if (text === undefined) {
-      throw runtimeError('JSON_VALUE_UNWRITABLE', `Cannot write a ${typeof value} as JSON.`);
-    }
-    return text;
+    return out;
   }
+  const toJSON = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof toJSON === 'function') return plain(toJSON.call(value), sortKeys);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (sortKeys) {
+    keys.sort();
+    if (keys.some((key) => INDEX_LIKE.test(key))) return UNSUPPORTED;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (record[key] === undefined) continue;
+    // Assigning it would set the copy's prototype instead of adding a member.
+    if (key === '__proto__') return UNSUPPORTED;
+    const member = plain(record[key], sortKeys);
+    if (member === UNSUPPORTED) return UNSUPPORTED;
+    out[key] = member;
+  }
+  return out;
+}
+
+function checkedScalar(value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw runtimeError(
+      'JSON_NUMBER_NOT_FINITE',
+      `Cannot write ${value} as JSON: only finite numbers exist there.`,
+    );
+  }
+  if (JSON.stringify(value) === undefined) {
+    throw runtimeError('JSON_VALUE_UNWRITABLE', `Cannot write a ${typeof value} as JSON.`);
+  }
+  return value;
+}
+
+/** The recursive formatter, for the values {@link plain} cannot copy. */
+function formatSlowly(value: unknown, sortKeys: boolean, indent: string): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(checkedScalar(value))!;
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    const items = value.map((item) => inner + formatJson(item === undefined ? null : item, sortKeys, inner));
+    const items = value.map(
+      (item) => inner + formatSlowly(item === undefined ? null : item, sortKeys, inner),
+    );
     return `[\n${items.join(',\n')}\n${indent}]`;
   }
   const toJSON = (value as { toJSON?: () => unknown }).toJSON;
-  if (typeof toJSON === 'function') return formatJson(toJSON.call(value), sortKeys, indent);
+  if (typeof toJSON === 'function') return formatSlowly(toJSON.call(value), sortKeys, indent);
   const keys = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined);
   if (sortKeys) keys.sort();
   if (keys.length === 0) return '{}';
   const members = keys.map(
     (key) =>
-      `${inner}${JSON.stringify(key)}: ${formatJson((value as Record<string, unknown>)[key], sortKeys, inner)}`,
+      `${inner}${JSON.stringify(key)}: ${formatSlowly((value as Record<string, unknown>)[key], sortKeys, inner)}`,
   );
   return `{\n${members.join(',\n')}\n${indent}}`;
 }
