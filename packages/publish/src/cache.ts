@@ -1,14 +1,5 @@
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TOOL } from '@newsdata/contract';
 import { fromSystemError } from '@newsdata/errors';
@@ -44,20 +35,43 @@ interface Envelope<T> {
 const ENTRY = '.json';
 const SEGMENTS = '.seg';
 
-async function replace(file: string, content: Uint8Array | string): Promise<void> {
+/**
+ * Write `parts` into `file` through a temporary file and a rename. Synchronous on purpose: it runs on
+ * the builder's own thread one source at a time, and the promise API cost more in queueing and
+ * handles than the small writes themselves (the profile's top entry on the worker threads).
+ */
+function replace(file: string, parts: readonly Uint8Array[]): void {
   const temp = `${file}.${randomName()}.tmp`;
   try {
+    let fd: number;
     try {
-      await writeFile(temp, content);
+      fd = openSync(temp, 'w');
     } catch (error) {
       // The directory is created on the first miss only, not once per entry.
       if (errnoOf(error) !== 'ENOENT') throw error;
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(temp, content);
+      mkdirSync(dirname(file), { recursive: true });
+      fd = openSync(temp, 'w');
     }
-    await rename(temp, file);
+    try {
+      let pending = parts.filter((part) => part.byteLength > 0);
+      while (pending.length > 0) {
+        let written = writevSync(fd, pending);
+        const rest: Uint8Array[] = [];
+        for (const part of pending) {
+          if (written >= part.byteLength) written -= part.byteLength;
+          else {
+            rest.push(part.subarray(written));
+            written = 0;
+          }
+        }
+        pending = rest;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
   } catch (error) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw fromSystemError(error, 'write the cache entry', file);
   }
 }
@@ -73,9 +87,9 @@ export async function writeEntry<T>(
   value: T,
   segments: readonly Uint8Array[] | null,
 ): Promise<void> {
-  if (segments) await replace(join(dir, key + SEGMENTS), Buffer.concat(segments));
+  if (segments) replace(join(dir, key + SEGMENTS), segments);
   const envelope: Envelope<T> = { format: FORMAT, key, value };
-  await replace(join(dir, key + ENTRY), JSON.stringify(envelope));
+  replace(join(dir, key + ENTRY), [Buffer.from(JSON.stringify(envelope), 'utf8')]);
   faultPoint('after-cache-write');
 }
 
