@@ -21,4 +21,4 @@ export { missedTicks, type RunReason, Scheduler, type SchedulerOptions } from '.
 export { createServer, type Health, type ListenOptions, type ServerOptions, serve } from './server.js';
 export { defaults, type Flags, readConfigFile, resolveSettings, type Settings } from './settings.js';
 export { emptyState, readState, type SchedulerState, statePath, writeState } from './state.js';
-export { ReleaseStore, type ServableFile } from './store.js';
+export { ReleaseStore, type ReleaseStoreOptions, type ServableFile } from './store.js';
