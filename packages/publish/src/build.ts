@@ -24,7 +24,7 @@ export interface SourceFailure {
   line?: number;
   column?: number;
   offset?: number;
-  /** The file the line and column are in when it is not the source itself (its `.meta.json` sidecar). */
+  /** The file the line and column are in (the source itself, or its `.meta.json` sidecar). */
   file?: string;
 }
 

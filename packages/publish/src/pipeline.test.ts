@@ -227,19 +227,19 @@ describe('publish', () => {
     expect(await listReleases(out)).toHaveLength(1);
   }, 60_000);
 
-  it('reports a sidecar that is not valid JSON against the sidecar, not against the page', async () => {
-    const { sources, out } = await setup();
+  it("does not put a broken sidecar's line and column on the page: the message names the sidecar", async () => {
+    const { sources, out, file } = await setup();
     const sidecar = join(sources, 'dalian-daily-sample-page.meta.json');
-    await writeFile(sidecar, '{\n  "title": "大连日报",\n  "page": ,\n}\n');
+    // A missing comma: the JSON error has a position (line 3 of the sidecar), which the page does not share.
+    await writeFile(sidecar, '{\n  "publisher": "大连新闻传媒集团"\n  "description": "样张"\n}\n');
     for (const run of [
       await publish({ sources: [sources], out }),
       await validateSources({ sources: [sources] }),
     ]) {
       expect(run.report.valid).toBe(false);
-      const problem = run.report.problems.find((item) => item.type.startsWith('source-'));
-      // The position (when the validator gives one) is the sidecar's, so the problem must name the sidecar.
-      expect(problem?.source?.file).toBe(sidecar);
-      expect(problem?.message).toContain('JSON');
+      const problem = run.report.problems.find((item) => item.type === 'source-meta-invalid');
+      expect(problem?.source).toEqual({ file, line: null, column: null });
+      expect(problem?.message).toContain(sidecar);
     }
   }, 60_000);
 

@@ -295,11 +295,11 @@ async function buildAll(
         return {
           context: {
             source_id: ref.source_id,
-            file: failure.file ?? where,
+            file: where,
             sha256: EMPTY_SHA256,
             bytes: 0,
             encoding: null,
-            error: failure,
+            error: positionedIn(where, failure),
           } satisfies SourceContext,
           summary: {
             source_id: ref.source_id,
@@ -953,16 +953,24 @@ async function bytesAgain(read: ReadResult, urls: UrlCache): Promise<Uint8Array>
   return bytes;
 }
 
+/**
+ * The failure as a problem of the source file `where`: a line and column found in another file (the
+ * sidecar) would point at the wrong text there, so they are left out; the message names that file.
+ */
+function positionedIn(where: string, failure: SourceFailure): SourceFailure {
+  if (failure.file === undefined || failure.file === where) return failure;
+  return { code: failure.code, message: failure.message };
+}
+
 /** The context validation gives a source that failed: its error, no rows. */
 function failedContext(part: Part): SourceContext {
   return {
     source_id: part.source_id,
-    // A sidecar's line and column point into the sidecar, so the problem names it.
-    file: part.failure!.file ?? part.where,
+    file: part.where,
     sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
     bytes: part.size,
     encoding: null,
-    error: part.failure!,
+    error: positionedIn(part.where, part.failure!),
   };
 }
 
