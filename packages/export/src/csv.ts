@@ -1,5 +1,5 @@
 import { columnsOf, type TableName } from '@newsdata/contract';
-import type { Options } from 'csv-stringify/sync';
+import { type Options, stringify } from 'csv-stringify/sync';
 import { type CsvFlavour, cellOf } from './cells.js';
 import type { AnyRow } from './rows.js';
 
@@ -9,8 +9,10 @@ export const UTF8_BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
 /**
  * csv-stringify options of both flavours: comma, CRLF after every record (the last one too), a
  * double quote around a cell only when it holds a comma, a quote, CR or LF, quotes doubled inside.
- * Formula escaping is ours (see `guardFormula`), so the library's is off. `csvChunks` writes exactly
- * what csv-stringify writes with these options.
+ * csv-stringify on its own quotes a cell for a CRLF pair but not for a lone LF or CR, which would
+ * split the record in Excel and in any RFC 4180 reader (an article's text joins its paragraphs with
+ * LF): `quoted_match` closes that gap. Formula escaping is ours (see `guardFormula`), so the library's
+ * is off.
  */
 export const CSV_OPTIONS: Options = {
   delimiter: ',',
@@ -19,6 +21,7 @@ export const CSV_OPTIONS: Options = {
   escape: '"',
   eof: true,
   escape_formulas: false,
+  quoted_match: /[\r\n]/,
 };
 
 /** The Table Dialect of both flavours, as written into `datapackage.json`. */
@@ -33,18 +36,13 @@ export const CSV_DIALECT = {
 /** Rows per chunk: small enough for short strings, big enough to amortize the conversion to bytes. */
 const BATCH_ROWS = 512;
 
-/** What makes a cell need quotes under {@link CSV_OPTIONS}: the delimiter, the quote, a CRLF. */
-const NEEDS_QUOTES = /[",]|\r\n/;
-const QUOTE = /"/g;
-
 /**
- * One cell as csv-stringify writes it with {@link CSV_OPTIONS} (a test holds the two equal): written
- * here because the library's per-cell option handling was the largest cost of the export.
+ * One cell as it stands in a record of both flavours.
  *
  * @example csvCell('他说"好"') // '"他说""好"""'
  */
 export function csvCell(text: string): string {
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text;
+  return stringify([[text]], { ...CSV_OPTIONS, eof: false });
 }
 
 /**
@@ -61,20 +59,17 @@ export function* csvChunks(
 ): Generator<Uint8Array, void, undefined> {
   const columns = columnsOf(table);
   if (flavour === 'excel') yield UTF8_BOM.slice();
-  let pending = `${columns.map(csvCell).join(',')}\r\n`;
-  let inBatch = 0;
+  // csv-stringify's sync API over batches of records: faster than its stream API or one call for all
+  // rows, and it keeps `chunks()` synchronous.
+  let batch: string[][] = [columns];
   for (const row of rows) {
-    let record = '';
-    for (let i = 0; i < columns.length; i++) {
-      if (i > 0) record += ',';
-      record += csvCell(cellOf(row[columns[i]!], flavour));
-    }
-    pending += `${record}\r\n`;
-    if (++inBatch === BATCH_ROWS) {
-      yield Buffer.from(pending, 'utf8');
-      pending = '';
-      inBatch = 0;
+    const record = new Array<string>(columns.length);
+    for (let i = 0; i < columns.length; i++) record[i] = cellOf(row[columns[i]!], flavour);
+    batch.push(record);
+    if (batch.length === BATCH_ROWS) {
+      yield Buffer.from(stringify(batch, CSV_OPTIONS), 'utf8');
+      batch = [];
     }
   }
-  if (pending !== '') yield Buffer.from(pending, 'utf8');
+  if (batch.length > 0) yield Buffer.from(stringify(batch, CSV_OPTIONS), 'utf8');
 }
