@@ -50,7 +50,10 @@ describe('bad input never replaces the current release', () => {
       expect(report.valid).toBe(false);
       const problem = report.problems.find((p) => p.type === type && p.severity === 'error');
       expect(problem, JSON.stringify(report.problems, null, 2)).toBeDefined();
-      expect(problem!.source?.file).toBe(file);
+      // A broken sidecar is reported against the sidecar (at its line and column), anything else against the page.
+      expect(problem!.source?.file).toBe(
+        sidecar !== undefined && type === 'source-meta-invalid' ? join(sources, `${name}.meta.json`) : file,
+      );
       const current = await checkCurrent(out);
       expect(current?.id).toBe(baseline);
       return problem!;

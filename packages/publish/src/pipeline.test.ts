@@ -227,10 +227,10 @@ describe('publish', () => {
     expect(await listReleases(out)).toHaveLength(1);
   }, 60_000);
 
-  it("does not put a broken sidecar's line and column on the page: the message names the sidecar", async () => {
-    const { sources, out, file } = await setup();
+  it('reports a broken sidecar against the sidecar, at its own line and column', async () => {
+    const { sources, out } = await setup();
     const sidecar = join(sources, 'dalian-daily-sample-page.meta.json');
-    // A missing comma: the JSON error has a position (line 3 of the sidecar), which the page does not share.
+    // A missing comma: the JSON error is at line 3 of the sidecar, a position the page does not share.
     await writeFile(sidecar, '{\n  "publisher": "大连新闻传媒集团"\n  "description": "样张"\n}\n');
     for (const run of [
       await publish({ sources: [sources], out }),
@@ -238,7 +238,7 @@ describe('publish', () => {
     ]) {
       expect(run.report.valid).toBe(false);
       const problem = run.report.problems.find((item) => item.type === 'source-meta-invalid');
-      expect(problem?.source).toEqual({ file, line: null, column: null });
+      expect(problem?.source).toMatchObject({ file: sidecar, line: 3 });
       expect(problem?.message).toContain(sidecar);
     }
   }, 60_000);

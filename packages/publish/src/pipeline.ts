@@ -295,11 +295,11 @@ async function buildAll(
         return {
           context: {
             source_id: ref.source_id,
-            file: where,
+            file: failedFile(where, failure),
             sha256: EMPTY_SHA256,
             bytes: 0,
             encoding: null,
-            error: positionedIn(where, failure),
+            error: failure,
           } satisfies SourceContext,
           summary: {
             source_id: ref.source_id,
@@ -954,23 +954,22 @@ async function bytesAgain(read: ReadResult, urls: UrlCache): Promise<Uint8Array>
 }
 
 /**
- * The failure as a problem of the source file `where`: a line and column found in another file (the
- * sidecar) would point at the wrong text there, so they are left out; the message names that file.
+ * The file a failure is reported against: the file it was found in when the error says so (a broken
+ * sidecar `<id>.meta.json`, with its own line and column), else the source itself.
  */
-function positionedIn(where: string, failure: SourceFailure): SourceFailure {
-  if (failure.file === undefined || failure.file === where) return failure;
-  return { code: failure.code, message: failure.message };
+function failedFile(where: string, failure: SourceFailure): string {
+  return failure.file ?? where;
 }
 
 /** The context validation gives a source that failed: its error, no rows. */
 function failedContext(part: Part): SourceContext {
   return {
     source_id: part.source_id,
-    file: part.where,
+    file: failedFile(part.where, part.failure!),
     sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
     bytes: part.size,
     encoding: null,
-    error: positionedIn(part.where, part.failure!),
+    error: part.failure!,
   };
 }
 
