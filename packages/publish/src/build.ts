@@ -2,7 +2,13 @@ import { type TableName, type Tables, tableNames, type ValidationReport } from '
 import { isNewsDataError } from '@newsdata/errors';
 import { toRecords } from '@newsdata/extract';
 import { type Encoding, type ParsedPage, parsePage } from '@newsdata/parse';
-import { type Lang, type SourceContext, validateRelease } from '@newsdata/validate';
+import {
+  describeSourceError,
+  type Lang,
+  type SourceContext,
+  type SourceError,
+  validateRelease,
+} from '@newsdata/validate';
 import { ownsItsKeys, renderSegments } from './segments.js';
 import type { LoadedSource } from './sources.js';
 
@@ -18,31 +24,10 @@ export interface Engine {
 export const defaultEngine: Engine = { parsePage, toRecords };
 
 /** Why a source could not be read or parsed, as the report and the result show it. */
-export interface SourceFailure {
-  code: string;
-  message: string;
-  line?: number;
-  column?: number;
-  offset?: number;
-  /** The file the line and column are in (the source itself, or its `.meta.json` sidecar). */
-  file?: string;
-}
+export type SourceFailure = SourceError;
 
 /** A source's failure from what was thrown, keeping the file the position is in. */
-export function sourceError(error: unknown): SourceFailure {
-  if (isNewsDataError(error)) {
-    const { line, column, offset, file } = error.context;
-    return {
-      code: error.code,
-      message: error.message,
-      ...(typeof file === 'string' ? { file } : {}),
-      ...(typeof line === 'number' ? { line } : {}),
-      ...(typeof column === 'number' ? { column } : {}),
-      ...(typeof offset === 'number' ? { offset } : {}),
-    };
-  }
-  return { code: 'SOURCE_FAILED', message: (error as Error).message ?? String(error) };
-}
+export const sourceError = describeSourceError;
 
 /** One source to build: its bytes and what validation says about where they came from. */
 export interface BuildJob {

@@ -22,6 +22,8 @@ export interface SourceError {
   column?: number;
   /** Byte offset in the source, for decoding errors. */
   offset?: number;
+  /** The file the line and column are in, when it is not the source itself (its `.meta.json` sidecar). */
+  file?: string;
 }
 
 /**
@@ -38,10 +40,23 @@ export interface SourceError {
  */
 export function sourceErrorFrom(error: unknown): SourceError | undefined {
   if (!isNewsDataError(error) || error.fault !== 'data') return undefined;
-  const { line, column, offset } = error.context;
+  return describeSourceError(error);
+}
+
+/**
+ * A {@link SourceError} for any failure of a source, whoever's fault: a NewsDataError keeps its code and
+ * position (and the file it is in); anything else becomes `SOURCE_FAILED` with its message. For callers
+ * that report every failure of a source (a URL that answers 500) rather than rethrow runtime faults.
+ */
+export function describeSourceError(error: unknown): SourceError {
+  if (!isNewsDataError(error)) {
+    return { code: 'SOURCE_FAILED', message: error instanceof Error ? error.message : String(error) };
+  }
+  const { line, column, offset, file } = error.context;
   return {
     code: error.code,
     message: error.message,
+    ...(typeof file === 'string' ? { file } : {}),
     ...(typeof line === 'number' ? { line } : {}),
     ...(typeof column === 'number' ? { column } : {}),
     ...(typeof offset === 'number' ? { offset } : {}),
