@@ -27,7 +27,7 @@ import {
 } from '@newsdata/export';
 import type { Encoding, ParsedPage } from '@newsdata/parse';
 import {
-  compareProblems,
+  assembleReport,
   type Lang,
   type Problem,
   partitionRows,
@@ -998,28 +998,16 @@ function mergeReports(parts: Part[], lang: Lang): ValidationReport {
       );
     }
   }
-  problems.sort(compareProblems);
-  const errors = problems.filter((problem) => problem.severity === 'error').length;
-  const byType = new Map<string, number>();
-  for (const problem of problems) byType.set(problem.type, (byType.get(problem.type) ?? 0) + 1);
-  return {
-    valid: errors === 0,
-    counts: {
-      errors,
-      warnings: problems.length - errors,
-      by_type: Object.fromEntries([...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    },
-    tables: counts,
-    sources: [...parts]
-      .sort((a, b) => (a.source_id < b.source_id ? -1 : a.source_id > b.source_id ? 1 : 0))
-      .map((part) => ({
-        source_id: part.source_id,
-        sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
-        bytes: part.size,
-        encoding: part.built ? part.encoding : null,
-      })),
+  return assembleReport(
     problems,
-  };
+    counts,
+    parts.map((part) => ({
+      source_id: part.source_id,
+      sha256: part.key === null ? EMPTY_SHA256 : part.sha256,
+      bytes: part.size,
+      encoding: part.built ? part.encoding : null,
+    })),
+  );
 }
 
 /** Whether every built source's rows are in joinable segments. */

@@ -2,6 +2,7 @@ export { type ExitCodeOptions, exitCodeForReport, type FormatOptions, formatRepo
 export { type Partition, partitionRows, type RejectedRow } from './partition.js';
 export { compareProblems, type Lang, locationOf, type Problem, type ProblemSource } from './problem.js';
 export {
+  assembleReport,
   describeSourceError,
   type SourceContext,
   type SourceError,

@@ -339,28 +339,43 @@ export function validateRelease(
   for (const source of input.sources)
     problems.push(...sourceProblems(source, rowsOf('articles'), sourcesById, lang));
 
-  problems.sort(compareProblems);
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  const byType = new Map<string, number>();
-  for (const problem of problems) byType.set(problem.type, (byType.get(problem.type) ?? 0) + 1);
-
-  return {
-    valid: errors === 0,
-    counts: {
-      errors,
-      warnings: problems.length - errors,
-      by_type: Object.fromEntries([...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    },
-    tables: Object.fromEntries(
+  return assembleReport(
+    problems,
+    Object.fromEntries(
       tableNames.map((table) => [
         table,
         { rows: rowsOf(table).length, errors: rowsWithErrors.get(table)!.size },
       ]),
     ),
-    sources: [...input.sources]
+    input.sources,
+  );
+}
+
+/**
+ * A report from problems found piece by piece (per table, per source, or per cached source in a
+ * publish): problems in their one total order, counts by severity and type, sources by id.
+ */
+export function assembleReport(
+  problems: Problem[],
+  tables: ValidationReport['tables'],
+  sources: readonly Pick<SourceContext, 'source_id' | 'sha256' | 'bytes' | 'encoding'>[],
+): ValidationReport {
+  const sorted = [...problems].sort(compareProblems);
+  const errors = sorted.filter((problem) => problem.severity === 'error').length;
+  const byType = new Map<string, number>();
+  for (const problem of sorted) byType.set(problem.type, (byType.get(problem.type) ?? 0) + 1);
+  return {
+    valid: errors === 0,
+    counts: {
+      errors,
+      warnings: sorted.length - errors,
+      by_type: Object.fromEntries([...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    },
+    tables,
+    sources: [...sources]
       .sort((a, b) => (a.source_id < b.source_id ? -1 : a.source_id > b.source_id ? 1 : 0))
       .map(({ source_id, sha256, bytes, encoding }) => ({ source_id, sha256, bytes, encoding })),
-    problems,
+    problems: sorted,
   };
 }
 
