@@ -1,10 +1,11 @@
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { taskOf } from '@newsdata/coordinate';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './release.test-data.js';
-import { missedTicks, Scheduler } from './scheduler.js';
+import { electionKey, missedTicks, Scheduler } from './scheduler.js';
 
 const samples = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'data', 'sources');
 
@@ -102,5 +103,14 @@ describe('missedTicks', () => {
         100,
       ),
     ).toBe(100);
+  });
+});
+
+// Regression: start-up and file-change runs were elected under keys like `publish:watch-<time>`, which
+// the coordinator reads as a task of their own, with a lease of their own: a file-change run on one
+// replica could overlap a cron run on another (seen in the replica test while a dead holder's lease lasted).
+describe('electionKey', () => {
+  it('puts the runs the app starts itself under the cron task lease', () => {
+    expect(taskOf(electionKey(new Date('2026-11-25T14:58:59.123Z')))).toBe('publish');
   });
 });

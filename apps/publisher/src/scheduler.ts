@@ -37,6 +37,16 @@ export interface SchedulerOptions {
 
 /** node-cron task name; with Redis it is part of every fire's key. */
 const TASK = 'publish';
+
+/**
+ * The coordination key of a run the app starts itself (at start-up, after a file change): shaped like
+ * node-cron's `<name>:<ISO time>` so that the same task lease covers it as covers the cron fires. A key
+ * of another shape (`publish:watch-<time>`) got a lease of its own, and a file-change run could
+ * overlap a tick run of another replica.
+ */
+export function electionKey(at: Date): string {
+  return `${TASK}:${at.toISOString()}`;
+}
 /** A replica that dies while running is replaced after this long, unless `leaseMs` says otherwise. */
 const LEASE_MS = 30_000;
 
@@ -305,10 +315,8 @@ export class Scheduler {
     if (!coordination || reason === 'tick') return this.#drain(reason);
     let outcome: { ran: boolean };
     try {
-      outcome = await coordination.coordinator.run(
-        `${TASK}:${reason}-${this.#now().toISOString()}`,
-        this.#leaseMs(),
-        () => this.#drain(reason),
+      outcome = await coordination.coordinator.run(electionKey(this.#now()), this.#leaseMs(), () =>
+        this.#drain(reason),
       );
     } catch (error) {
       this.#coordinatorFailed(error);
