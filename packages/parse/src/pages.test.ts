@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ParsedPage, parsePage, positionOf } from './index.js';
+import { type ParsedPage, parsePage } from './index.js';
+import { expectAccounted, parseFixture } from './page-checks.test-data.js';
 
 /**
  * Whole pages from imagined newspapers, each with the articles a reader sees on it, written by hand in
@@ -14,10 +15,6 @@ function expectedOf(name: string) {
       'utf8',
     ),
   );
-}
-
-function parsed(name: string): ParsedPage {
-  return parsePage(readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url)), { file: name });
 }
 
 function summary(page: ParsedPage) {
@@ -43,29 +40,9 @@ function summary(page: ParsedPage) {
   };
 }
 
-function expectAccounted(page: ParsedPage): void {
-  const placed = [
-    ...page.articles.flatMap((a) => a.lines),
-    ...page.noise.map((n) => n.line),
-    ...page.warnings.flatMap((w) => w.lines ?? []),
-  ].sort((a, b) => a - b);
-  expect(placed).toEqual(page.lines.flatMap((line, k) => (line.trim() ? [k + 1] : [])));
-  for (const article of page.articles) {
-    for (const paragraph of article.paragraphs) {
-      for (const span of paragraph.spans) {
-        expect(page.text.slice(span.offset, span.offset + span.length)).toBe(
-          paragraph.text.slice(span.at, span.at + span.length),
-        );
-        const { line, column } = positionOf(paragraph, span.at);
-        expect([...page.lines[line - 1]!][column - 1]).toBe(paragraph.text[span.at]);
-      }
-    }
-  }
-}
-
 describe('whole pages from other newspapers', () => {
   it('a national page: header furniture, kicker + headline + —subtitle, ■ byline, numbered sections, a quoted headline, a 【】 column tag, 据新华社…电 with spaces, a photo caption, (完), editor footer', () => {
-    const page = parsed('national-page.txt');
+    const page = parseFixture('national-page.txt');
     expectAccounted(page);
     expect(summary(page)).toEqual(expectedOf('national-page.txt'));
     expect(page.noise.map((n) => n.text)).toEqual([
@@ -77,7 +54,7 @@ describe('whole pages from other newspapers', () => {
   });
 
   it('an evening paper of short briefs: closing credits, briefs without bylines, 记者从…获悉 leads, captions, a page number between two pieces of a cut paragraph', () => {
-    const page = parsed('evening-briefs.txt');
+    const page = parseFixture('evening-briefs.txt');
     expectAccounted(page);
     expect(summary(page)).toEqual(expectedOf('evening-briefs.txt'));
     // The closing credit leaves the text and names the reporter.
@@ -85,14 +62,14 @@ describe('whole pages from other newspapers', () => {
   });
 
   it('an economics page: a headline ending with 。, a table dumped as lines, 1. sections, a closing （本报记者 X 整理）, 上接, an English line', () => {
-    const page = parsed('economy-page.txt');
+    const page = parseFixture('economy-page.txt');
     expectAccounted(page);
     expect(summary(page)).toEqual(expectedOf('economy-page.txt'));
     expect(page.repairs.filter((r) => r.kind === 'join-cut')).toEqual([]);
   });
 
   it('a GB18030 page with CRLF: a colon kicker, 新华社记者 byline over a 据新华社…电 lead, a fragment between column breaks, 下转/上接 with a jump line', () => {
-    const page = parsed('coast-gb18030-crlf.txt');
+    const page = parseFixture('coast-gb18030-crlf.txt');
     expect(page.text.includes('\r')).toBe(false);
     expectAccounted(page);
     expect(summary(page)).toEqual(expectedOf('coast-gb18030-crlf.txt'));

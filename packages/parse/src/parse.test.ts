@@ -1,23 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { NewsDataError } from '@newsdata/errors';
 import { describe, expect, it } from 'vitest';
 import { type ParsedPage, parseByline, parsePage, positionOf } from './index.js';
-
-function parseFixture(name: string): ParsedPage {
-  return parsePage(readFileSync(new URL(`../test/fixtures/${name}`, import.meta.url)), { file: name });
-}
-
-/** Every non-blank line is in exactly one article, the noise list, or a warning that holds it. */
-function expectAccounted(page: ParsedPage): void {
-  const placed = [
-    ...page.articles.flatMap((a) => a.lines),
-    ...page.noise.map((n) => n.line),
-    ...page.warnings.flatMap((w) => w.lines ?? []),
-  ].sort((a, b) => a - b);
-  expect(placed).toEqual(page.lines.flatMap((line, k) => (line.trim() ? [k + 1] : [])));
-  const { nonBlank, inArticles, inNoise, inWarnings } = page.accounting;
-  expect(nonBlank).toBe(inArticles + inNoise + inWarnings);
-}
+import { expectAccounted, parseFixture } from './page-checks.test-data.js';
 
 function texts(page: ParsedPage, seq = 1): string[] {
   return page.articles[seq - 1]!.paragraphs.map((p) => p.text);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ParsedArticle, parsePage, positionOf } from './index.js';
+import { expectAccounted } from './page-checks.test-data.js';
 
 const file = new URL('../../../data/sources/dalian-daily-sample-page.txt', import.meta.url);
 const page = parsePage(readFileSync(file), { file: 'dalian-daily-sample-page.txt' });
@@ -143,25 +144,8 @@ describe('the bundled sample page', () => {
     ]);
     expect(page.warnings).toEqual([]);
     expect(page.accounting).toEqual({ nonBlank: 82, inArticles: 79, inNoise: 3, inWarnings: 0 });
-    const placed = [...page.articles.flatMap((a) => a.lines), ...page.noise.map((n) => n.line)].sort(
-      (a, b) => a - b,
-    );
-    const nonBlank = page.lines.flatMap((line, k) => (line.trim() ? [k + 1] : []));
-    expect(placed).toEqual(nonBlank);
-  });
-
-  it('maps every paragraph character back to the same character of the source', () => {
-    for (const article of page.articles) {
-      for (const paragraph of article.paragraphs) {
-        for (const span of paragraph.spans) {
-          expect(page.text.slice(span.offset, span.offset + span.length)).toBe(
-            paragraph.text.slice(span.at, span.at + span.length),
-          );
-          const { line, column } = positionOf(paragraph, span.at);
-          expect([...page.lines[line - 1]!][column - 1]).toBe(paragraph.text[span.at]);
-        }
-      }
-    }
+    // Also: every paragraph character maps back to the same character of the source.
+    expectAccounted(page);
   });
 
   it('comes out the same from the GB18030 bytes of the page (converted with iconv)', () => {
