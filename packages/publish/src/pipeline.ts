@@ -1091,14 +1091,7 @@ async function writeJoined(
     const written: ExportedFile[] = [];
     for (const [i, file] of layout.entries()) {
       await writers[i]!.write(tailOf(file, anyArticle));
-      const entry = await writers[i]!.close();
-      written.push({
-        ...entry,
-        table: file.table,
-        format: file.format,
-        ...(file.flavour ? { flavour: file.flavour } : {}),
-        mediatype: file.mediatype,
-      });
+      written.push(describedFile(await writers[i]!.close(), file));
     }
     return written;
   } catch (error) {
@@ -1219,17 +1212,24 @@ async function fullChanges(
 const DIGEST_SEGMENT = () => releaseLayout().length;
 
 /** The data files of a release from rows in memory (quarantine, or rows not joinable by source). */
+/** A staged file (path, bytes, sha256, rows) with what the Data Package says of it. */
+function describedFile(
+  entry: Omit<ExportedFile, 'table' | 'format' | 'flavour' | 'mediatype'>,
+  file: Pick<ExportedFile, 'table' | 'format' | 'flavour' | 'mediatype'>,
+): ExportedFile {
+  return {
+    ...entry,
+    table: file.table,
+    format: file.format,
+    ...(file.flavour ? { flavour: file.flavour } : {}),
+    mediatype: file.mediatype,
+  };
+}
+
 async function writeTables(staging: Staging, tables: Tables): Promise<ExportedFile[]> {
   const written: ExportedFile[] = [];
   for (const file of planRelease(tables)) {
-    const entry = await staging.write(file.path, file.chunks(), file.rows);
-    written.push({
-      ...entry,
-      table: file.table,
-      format: file.format,
-      ...(file.flavour ? { flavour: file.flavour } : {}),
-      mediatype: file.mediatype,
-    });
+    written.push(describedFile(await staging.write(file.path, file.chunks(), file.rows), file));
   }
   return written;
 }
