@@ -28,23 +28,13 @@ export function topSelfTime(
   profiles: CpuProfile | readonly CpuProfile[],
   options: { top?: number; root?: string } = {},
 ): ProfileEntry[] {
-  const list: readonly CpuProfile[] = Array.isArray(profiles) ? profiles : [profiles as CpuProfile];
-  const totals = new Map<string, number>();
-  for (const profile of list) {
-    const byNode = selfByNode(profile);
-    for (const node of profile.nodes) {
-      const micros = byNode.get(node.id) ?? 0;
-      if (micros === 0) continue;
-      const { functionName, url, lineNumber } = node.callFrame;
-      let where = url.replace(/^file:\/\//, '');
-      if (options.root && where.startsWith(options.root)) where = where.slice(options.root.length);
-      const name = where
-        ? `${functionName || '(anonymous)'} (${where}:${lineNumber + 1})`
-        : functionName || '(anonymous)';
-      totals.set(name, (totals.get(name) ?? 0) + micros);
-    }
-  }
-  return entriesOf(totals, list).slice(0, options.top ?? 20);
+  return selfTimeBy(profiles, ({ functionName, url, lineNumber }) => {
+    let where = url.replace(/^file:\/\//, '');
+    if (options.root && where.startsWith(options.root)) where = where.slice(options.root.length);
+    return where
+      ? `${functionName || '(anonymous)'} (${where}:${lineNumber + 1})`
+      : functionName || '(anonymous)';
+  }).slice(0, options.top ?? 20);
 }
 
 /**
@@ -53,6 +43,14 @@ export function topSelfTime(
  * V8's `(garbage collector)`, `(idle)` (waiting for I/O or work) and `(program)` as they are.
  */
 export function selfTimeByPackage(profiles: CpuProfile | readonly CpuProfile[]): ProfileEntry[] {
+  return selfTimeBy(profiles, ({ url, functionName }) => packageOf(url, functionName));
+}
+
+/** Self time of every profile added up under the name `nameOf` gives each call frame. */
+function selfTimeBy(
+  profiles: CpuProfile | readonly CpuProfile[],
+  nameOf: (frame: CpuProfile['nodes'][number]['callFrame']) => string,
+): ProfileEntry[] {
   const list: readonly CpuProfile[] = Array.isArray(profiles) ? profiles : [profiles as CpuProfile];
   const totals = new Map<string, number>();
   for (const profile of list) {
@@ -60,8 +58,8 @@ export function selfTimeByPackage(profiles: CpuProfile | readonly CpuProfile[]):
     for (const node of profile.nodes) {
       const micros = byNode.get(node.id) ?? 0;
       if (micros === 0) continue;
-      const where = packageOf(node.callFrame.url, node.callFrame.functionName);
-      totals.set(where, (totals.get(where) ?? 0) + micros);
+      const name = nameOf(node.callFrame);
+      totals.set(name, (totals.get(name) ?? 0) + micros);
     }
   }
   return entriesOf(totals, list);
