@@ -1,4 +1,4 @@
-import { Buffer, isUtf8 } from 'node:buffer';
+import { isUtf8, transcode } from 'node:buffer';
 import { dataError } from '@newsdata/errors';
 import type { Encoding } from './types.js';
 
@@ -182,8 +182,10 @@ export function decodeSource(bytes: Uint8Array, file?: string): DecodedSource {
   let text: string | undefined;
   let encoding: Encoding = bom ? 'utf-8-bom' : 'utf-8';
   const body = bom ? bytes.subarray(3) : bytes;
-  // isUtf8 and Buffer#toString run natively (simdutf): several times faster than a fatal TextDecoder.
-  if (isUtf8(body)) text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  // isUtf8 runs natively (simdutf). Once the bytes are known valid, transcoding them to UTF-16 and
+  // taking that as the string is several times faster for Chinese text than Buffer#toString('utf8')
+  // or a TextDecoder, which build a two-byte string character by character.
+  if (isUtf8(body)) text = transcode(body, 'utf8', 'utf16le').toString('utf16le');
   else {
     const check = checkUtf8(bytes, bom ? 3 : 0);
     // GB18030 text almost never contains two well-formed UTF-8 characters before its first
