@@ -18,12 +18,17 @@ function isWordChar(code: number): boolean {
 export class BigramSet {
   private keys = new Int32Array(256);
   private mask = 255;
+  /** 32 - log2(capacity): the slot is the top bits of the multiplicative hash. */
+  private shift = 24;
   size = 0;
 
   private slot(key: number): number {
-    let i = Math.imul(key, 0x9e3779b1) >>> 0;
-    i &= this.mask;
-    while (this.keys[i] !== 0 && this.keys[i] !== key) i = (i + 1) & this.mask;
+    // Fibonacci hashing takes the HIGH bits of the product: its low bits depend only on the key's
+    // low bits (the second character), which piled every bigram ending in one character into one
+    // probe run.
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    const keys = this.keys;
+    while (keys[i] !== 0 && keys[i] !== key) i = (i + 1) & this.mask;
     return i;
   }
 
@@ -44,6 +49,7 @@ export class BigramSet {
     const old = this.keys;
     this.keys = new Int32Array(old.length * 2);
     this.mask = this.keys.length - 1;
+    this.shift--;
     for (const key of old) if (key !== 0) this.keys[this.slot(key)] = key;
   }
 }
