@@ -3,7 +3,7 @@ import { runtimeError } from '@newsdata/errors';
 export interface SerializeOptions {
   /**
    * Sort object keys by code unit (default true), so the bytes do not depend on how the object was
-   * built. `articles.json` passes false to keep the columns in schema order.
+   * built; false keeps the insertion order.
    */
   sortKeys?: boolean;
 }

@@ -110,9 +110,43 @@ describe('planRelease', () => {
       'people',
       'documents',
     ]);
-    expect(bytesOf(fileAt(files, 'articles.json')).toString('utf8')).toMatch(
-      /^\[\n {2}\{\n {4}"article_id": /,
-    );
+  });
+
+  it('writes articles.json one compact article per line, in the frame publish joins', () => {
+    const files = planRelease(fixtureTables());
+    const text = bytesOf(fileAt(files, 'articles.json')).toString('utf8');
+    const articles = readNdjson(bytesOf(fileAt(files, 'articles.ndjson')));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('[');
+    expect(lines.slice(-2)).toEqual([']', '']);
+    const members = lines.slice(1, -2);
+    expect(members).toHaveLength(articles.length);
+    members.forEach((line, i) => {
+      const member = i === members.length - 1 ? line : line.slice(0, -1);
+      if (i < members.length - 1) expect(line.endsWith(',')).toBe(true);
+      // Compact: the line is what JSON.stringify writes of its own value, and it opens with the article.
+      expect(JSON.stringify(JSON.parse(member))).toBe(member);
+      expect(member.startsWith(`{"article_id":${JSON.stringify(articles[i]!['article_id'])},`)).toBe(true);
+    });
+  });
+
+  it('keeps the articles.json frame across chunks of a large release', () => {
+    const tables = fixtureTables();
+    const [article] = tables.articles;
+    const text = '长'.repeat(3000);
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      ...article!,
+      article_id: `big~${String(i).padStart(8, '0')}`,
+      text,
+    }));
+    const files = planRelease({ ...tables, articles: [...tables.articles, ...many] });
+    const file = fileAt(files, 'articles.json');
+    expect([...file.chunks()].length).toBeGreaterThan(1);
+    const bytes = bytesOf(file).toString('utf8');
+    expect(bytes.startsWith('[\n{"article_id":')).toBe(true);
+    expect(bytes.endsWith('}\n]\n')).toBe(true);
+    expect(bytes.split('\n')).toHaveLength(tables.articles.length + many.length + 3);
+    expect(JSON.parse(bytes)).toHaveLength(tables.articles.length + many.length);
   });
 
   it('gives the same bytes twice, whatever the order of the rows and of their properties', () => {

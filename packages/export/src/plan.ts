@@ -1,4 +1,4 @@
-import { columnsOf, type TableName, type Tables, tableNames, tables } from '@newsdata/contract';
+import { type TableName, type Tables, tableNames, tables } from '@newsdata/contract';
 import type { CsvFlavour } from './cells.js';
 import { csvChunks } from './csv.js';
 import type { ReleaseOptions } from './datapackage.js';
@@ -33,8 +33,6 @@ export interface ReleaseFile {
   chunks(): Iterable<Uint8Array>;
 }
 
-const NEWLINE = /\n/g;
-
 /** The child tables nested into each article of `articles.json`, in this order. */
 const NESTED = tableNames.filter((table) => tables[table].articleReference !== undefined);
 
@@ -43,6 +41,10 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
  * each table, `<table>.ndjson` for each table, then `articles.json`. Tables are in `tableNames` order,
  * columns in `columnsOf` order, rows sorted by key: the bytes depend only on the rows' values, not on
  * the order of the rows or of their properties.
+ *
+ * Within one call each row is serialised once: the canonical JSON lines of a table are made the first
+ * time a file needs them (its NDJSON file or `articles.json`) and kept for the other file and for
+ * later calls of `chunks()`. A caller that only reads the CSV files never makes them.
  *
  * Throws a data error (`EXPORT_DUPLICATE_KEY`, `EXPORT_ORPHAN_ROW`, `EXPORT_VALUE_UNWRITABLE`) when
  * the tables could not be written deterministically or read back the same; validated tables never do.
@@ -53,6 +55,7 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
  */
 export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): ReleaseFile[] {
   const sorted = sortTables(input);
+  const lines = memoLines(sorted);
   const files: ReleaseFile[] = [];
   for (const flavour of ['standard', 'excel'] as const) {
     for (const table of tableNames) {
@@ -74,7 +77,7 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
       format: 'ndjson',
       mediatype: MEDIA_TYPES.ndjson,
       rows: sorted[table].length,
-      chunks: () => ndjsonChunks(table, sorted[table]),
+      chunks: () => lineChunks(lines(table)),
     });
   }
   files.push({
@@ -83,20 +86,50 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
     format: 'json',
     mediatype: MEDIA_TYPES.json,
     rows: null,
-    chunks: () => articlesJsonChunks(sorted),
+    chunks: () => articlesJsonChunks(sorted, lines),
   });
   return files;
 }
 
-/** One canonical JSON line per row (`rowJsonWriter`), each ended by a line feed. */
-export function* ndjsonChunks(
+/** The canonical JSON line of every row of a table (`rowJsonWriter`), in the table's sorted order. */
+type LinesOf = (table: TableName) => readonly string[];
+
+/** {@link LinesOf} over sorted tables, each table's lines made on first use and then kept. */
+function memoLines(sorted: SortedTables): LinesOf {
+  const made = new Map<TableName, readonly string[]>();
+  return (table) => {
+    let lines = made.get(table);
+    if (lines === undefined) {
+      lines = sorted[table].map(rowJsonWriter(table));
+      made.set(table, lines);
+    }
+    return lines;
+  };
+}
+
+/**
+ * One canonical JSON line per row (`rowJsonWriter`), each ended by a line feed.
+ *
+ * @example ndjsonChunks('documents', [{ article_id: 'p~0a1b2c3d', title: '民法典', mentions: 2 }])
+ * // one chunk: '{"article_id":"p~0a1b2c3d","title":"民法典","mentions":2}\n'
+ */
+export function ndjsonChunks(
   table: TableName,
   rows: readonly AnyRow[],
 ): Generator<Uint8Array, void, undefined> {
   const write = rowJsonWriter(table);
+  return lineChunks(
+    (function* () {
+      for (const row of rows) yield write(row);
+    })(),
+  );
+}
+
+/** The lines, each ended by a line feed, in chunks. */
+function* lineChunks(lines: Iterable<string>): Generator<Uint8Array, void, undefined> {
   const buffer = new ChunkBuffer();
-  for (const row of rows) {
-    const chunk = buffer.push(`${write(row)}\n`);
+  for (const line of lines) {
+    const chunk = buffer.push(`${line}\n`);
     if (chunk) yield chunk;
   }
   const rest = buffer.flush();
@@ -104,39 +137,45 @@ export function* ndjsonChunks(
 }
 
 /**
- * `articles.json`: an array of the articles, each with its columns in schema order followed by
- * `paragraphs`, `statistics`, `people` and `documents`, arrays of the article's rows of those tables
- * exactly as they are in the tables (article_id included), in key order. 2-space indent.
+ * `articles.json`: an array of the articles, one article per line in compact JSON: its columns in
+ * schema order followed by `paragraphs`, `statistics`, `people` and `documents`, arrays of the
+ * article's rows of those tables exactly as their NDJSON lines (article_id included), in key order.
+ * The frame is fixed, because publish joins per-source pieces of the file: `[`, then `\n` before the
+ * first article and `,\n` before each other one, then `\n]\n`; no article at all is `[]\n`.
+ *
+ * An article's line is built from the rows' NDJSON lines rather than serialised again: the article's
+ * line without its closing brace, then `,"paragraphs":[` and the paragraph lines joined by commas, and
+ * so on, then the brace.
  */
-function* articlesJsonChunks(sorted: SortedTables): Generator<Uint8Array, void, undefined> {
-  const children = new Map<unknown, Record<string, AnyRow[]>>();
-  for (const article of sorted.articles) {
-    children.set(article['article_id'], Object.fromEntries(NESTED.map((table) => [table, []])));
-  }
-  for (const table of NESTED) {
+function* articlesJsonChunks(sorted: SortedTables, lines: LinesOf): Generator<Uint8Array, void, undefined> {
+  const children = NESTED.map((table) => {
     const reference = tables[table].articleReference!;
-    for (const row of sorted[table]) children.get(row[reference])![table]!.push(canonical(table, row));
-  }
+    const rows = sorted[table];
+    const rowLines = lines(table);
+    const byArticle = new Map<unknown, string[]>();
+    for (let i = 0; i < rows.length; i++) {
+      const id = rows[i]![reference];
+      const list = byArticle.get(id);
+      if (list === undefined) byArticle.set(id, [rowLines[i]!]);
+      else list.push(rowLines[i]!);
+    }
+    return { prefix: `,${JSON.stringify(table)}:[`, byArticle };
+  });
+  const articleLines = lines('articles');
   const buffer = new ChunkBuffer();
-  let first = true;
-  buffer.push('[');
-  for (const article of sorted.articles) {
-    const nested = { ...canonical('articles', article), ...children.get(article['article_id']) };
-    // Values are checked by sortTables and keys are column names, so the native serializer writes what
-    // formatJson would; each line but the first is indented one level more, as the array's member.
-    const text = JSON.stringify(nested, null, 2).replace(NEWLINE, '\n  ');
-    const chunk = buffer.push(`${first ? '\n' : ',\n'}  ${text}`);
-    first = false;
+  for (let a = 0; a < articleLines.length; a++) {
+    const id = sorted.articles[a]!['article_id'];
+    let text = a === 0 ? '[\n' : ',\n';
+    text += articleLines[a]!.slice(0, -1);
+    for (const { prefix, byArticle } of children) {
+      const rows = byArticle.get(id);
+      text += rows === undefined ? `${prefix}]` : `${prefix}${rows.join(',')}]`;
+    }
+    const chunk = buffer.push(`${text}}`);
     if (chunk) yield chunk;
   }
-  buffer.push(first ? ']\n' : '\n]\n');
+  const chunk = buffer.push(articleLines.length === 0 ? '[]\n' : '\n]\n');
+  if (chunk) yield chunk;
   const rest = buffer.flush();
   if (rest) yield rest;
-}
-
-/** The row with exactly the table's columns, in order, a missing value as null: what its NDJSON line holds. */
-function canonical(table: TableName, row: AnyRow): AnyRow {
-  const out: AnyRow = {};
-  for (const column of columnsOf(table)) out[column] = row[column] ?? null;
-  return out;
 }
