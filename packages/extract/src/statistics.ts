@@ -1,5 +1,5 @@
 import { CHINESE_NUMERAL_CHARS, parseChineseNumber, toHalfWidthDigits } from './numbers.js';
-import { quotedRanges, type Range, sentenceAt } from './text.js';
+import { charTest, nextMatch, quotedRanges, type Range, sentenceAt, startTable } from './text.js';
 
 /** A quantity found in a paragraph's text. Indexes are 0-based UTF-16 positions in that text. */
 export interface StatisticMatch {
@@ -127,6 +127,9 @@ const NOT_UNIT_WORDS = [
   '天然',
   '部分',
 ];
+const NOT_UNIT_BY_FIRST = new Map<string, string[]>();
+for (const word of NOT_UNIT_WORDS)
+  NOT_UNIT_BY_FIRST.set(word[0]!, [...(NOT_UNIT_BY_FIRST.get(word[0]!) ?? []), word]);
 /** Set phrases with numerals that count nothing. */
 const IDIOMS = [
   '三番五次',
@@ -260,6 +263,13 @@ for (const verb of VERBS_BY_LENGTH) {
   list.push(verb);
   LONG_VERBS_BY_FIRST.set(verb[0]!, list);
 }
+/** Every verb by its first character, longest first: a run starts with a verb only if its first character starts one. */
+const VERBS_BY_FIRST = new Map<string, string[]>();
+for (const verb of VERBS_BY_LENGTH) {
+  const list = VERBS_BY_FIRST.get(verb[0]!) ?? [];
+  list.push(verb);
+  VERBS_BY_FIRST.set(verb[0]!, list);
+}
 /** Any verb anywhere in a text: a run without one needs no word segmentation. */
 const ANY_VERB = new RegExp(VERBS_BY_LENGTH.join('|'), 'u');
 /** Characters that end a label read after the unit. */
@@ -289,7 +299,10 @@ const AFTER_STOPS = new Set([
   '就',
   '共',
 ]);
-const BOUNDARY = /[\s,,。;;::、!!??()()[\]【】…—·0-9A-Za-z%]/;
+const isBoundary = charTest(/[\s,,。;;::、!!??()()[\]【】…—·0-9A-Za-z%]/);
+const isInnerQuote = charTest(/[“”‘’「」]/);
+/** Before a number, these make it part of a code or name (A1, No.3, 3#), not a quantity. */
+const isCodeMark = charTest(/[A-Za-z·\-/#_.:]/);
 const PREFIX_QUALIFIERS = ['超过', '将近', '接近', '大约', '不足', '不到', '近', '约', '超', '逾'];
 const POST_QUALIFIERS = ['左右', '以上', '上下'];
 const VAGUE: Record<string, string> = { 上: '上', 数: '数', 几: '几' };
@@ -306,9 +319,12 @@ function buildPattern(units: readonly string[]): RegExp {
     `(?<pct>百分之(?:${ARABIC}|${CN}+(?:点[零〇一二三四五六七八九]+)?))` +
       `|(?<frac>${CN}+分之${CN}+)` +
       `|(?<num>${ARABIC}|${CN}+)(?<suf>余|多|来)?(?<scale>千万|百万|万|亿)?(?<suf2>余|多)?(?<unit>%|％|${unitAlt})`,
-    'gu',
+    'uy',
   );
 }
+
+/** Every quantity starts with a digit or a numeral (百分之 with 百). */
+const QUANTITY_STARTS = startTable(`0123456789０１２３４５６７８９${CHINESE_NUMERAL_CHARS}`);
 
 const defaultPattern = buildPattern(UNITS);
 // Compiling the pattern costs more than scanning a paragraph with it: one per set of extra units.
@@ -326,14 +342,22 @@ function patternFor(extra: readonly string[] | undefined): RegExp {
   return pattern;
 }
 
+function idiomRanges(text: string): Range[] {
+  const idioms: Range[] = [];
+  IDIOM_PATTERN.lastIndex = 0;
+  for (let m = IDIOM_PATTERN.exec(text); m; m = IDIOM_PATTERN.exec(text))
+    idioms.push({ start: m.index, end: m.index + m[0].length });
+  return idioms;
+}
+
 function inRanges(ranges: Range[], start: number, end: number): Range | undefined {
   return ranges.find((r) => r.start < end && start < r.end);
 }
 
-const HAN = /\p{Script=Han}/u;
+const isHan = charTest(/\p{Script=Han}/u);
 
 function isCjk(c: string | undefined): boolean {
-  return c !== undefined && HAN.test(c);
+  return c !== undefined && isHan(c.charCodeAt(0));
 }
 
 function stripMarks(s: string): string {
@@ -345,19 +369,20 @@ function labelAfter(text: string, from: number): string | null {
   let i = from;
   let run = '';
   while (i < text.length && run.length < 16) {
-    const c = text[i]!;
-    if (/[“”‘’「」]/.test(c)) {
+    const code = text.charCodeAt(i);
+    if (isInnerQuote(code)) {
       i++;
       continue;
     }
-    if (!isCjk(c) || BOUNDARY.test(c)) break;
+    if (!isHan(code) || isBoundary(code)) break;
+    const c = text[i]!;
     if (run.length >= 1 && AFTER_STOPS.has(c)) break;
     if (run.length >= 2 && LONG_VERBS_BY_FIRST.get(c)?.some((v) => text.startsWith(v, i))) break;
     run += c;
     i++;
   }
   if (run.length < 2) return null;
-  if (VERBS_BY_LENGTH.some((v) => run.startsWith(v)) || run.startsWith('的')) return null;
+  if (VERBS_BY_FIRST.get(run[0]!)?.some((v) => run.startsWith(v)) || run.startsWith('的')) return null;
   const de = run.lastIndexOf('的');
   if (de >= 0) run = run.slice(de + 1);
   return run.length >= 1 ? run : null;
@@ -368,13 +393,13 @@ function runBefore(text: string, to: number): string {
   let i = to;
   let run = '';
   while (i > 0 && run.length < 20) {
-    const c = text[i - 1]!;
-    if (/[“”‘’「」]/.test(c)) {
+    const code = text.charCodeAt(i - 1);
+    if (isInnerQuote(code)) {
       i--;
       continue;
     }
-    if (!isCjk(c) || BOUNDARY.test(c) || c === '等') break;
-    run = c + run;
+    if (!isHan(code) || isBoundary(code) || code === 0x7b49 /* 等 */) break;
+    run = text[i - 1]! + run;
     i--;
   }
   // 2024年全市… : the year belongs to the date, not to the label.
@@ -463,9 +488,14 @@ function changeRanges(
   return out;
 }
 
-function yearBefore(text: string, at: number): number | null {
-  const m = /([12][0-9]{3})年(?:的|底|末|初)?$/.exec(text.slice(Math.max(0, at - 8), at));
-  return m ? Number(m[1]) : null;
+const YEAR_BEFORE = /([12][0-9]{3})年(?:的|底|末|初)?$/;
+
+/** The year written right before `at` (2023年的10家) and how long it is written. */
+function yearBefore(text: string, at: number): { year: number; length: number } | null {
+  // The year is at most 6 characters long: the 8 before `at` hold it, and the regex need not scan
+  // the paragraph from its start to reach its end.
+  const m = YEAR_BEFORE.exec(text.slice(Math.max(0, at - 8), at));
+  return m ? { year: Number(m[1]), length: m[0].length } : null;
 }
 
 /**
@@ -480,21 +510,24 @@ function yearBefore(text: string, at: number): number | null {
  */
 export function extractStatistics(text: string, options: StatisticOptions = {}): StatisticMatch[] {
   const pattern = patternFor(options.units);
-  const quotes = quotedRanges(text).filter((r) => r.open === '《' || r.end - r.start <= 22);
-  const idioms: Range[] = [];
-  IDIOM_PATTERN.lastIndex = 0;
-  for (let m = IDIOM_PATTERN.exec(text); m; m = IDIOM_PATTERN.exec(text))
-    idioms.push({ start: m.index, end: m.index + m[0].length });
-  const found: (StatisticMatch & { end: number; hasAfterLabel: boolean })[] = [];
-  // exec on the shared pattern, not matchAll, which copies (and so recompiles) it on every call.
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+  // Quotes and idioms only matter around a quantity, and a third of a paper's paragraphs have none:
+  // they are found at the first one.
+  let quotes: Range[] | undefined;
+  let idioms: Range[] | undefined;
+  const found: { match: StatisticMatch; end: number; hasAfterLabel: boolean }[] = [];
+  for (
+    let m = nextMatch(pattern, text, 0, QUANTITY_STARTS);
+    m;
+    m = nextMatch(pattern, text, m.index + m[0].length, QUANTITY_STARTS)
+  ) {
     const g = m.groups!;
     let start = m.index;
     let end = start + m[0].length;
     const before = text[start - 1];
+    quotes ??= quotedRanges(text).filter((r) => r.open === '《' || r.end - r.start <= 22);
+    idioms ??= idiomRanges(text);
     if (inRanges(quotes, start, end) || inRanges(idioms, start, end)) continue;
-    if (before === '第' || before === '届' || before === '序' || (before && /[A-Za-z·\-/#_.:]/.test(before)))
+    if (before === '第' || before === '届' || before === '序' || (before && isCodeMark(before.charCodeAt(0))))
       continue;
     const after = text.slice(end);
     let unit: string;
@@ -512,7 +545,7 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
       const num = toHalfWidthDigits(g.num!);
       // The words are 2 characters long: the unit and what follows it decide, not the rest of the text.
       const head = unit + text.slice(end, end + 8);
-      if (NOT_UNIT_WORDS.some((w) => head.startsWith(w))) continue;
+      if (NOT_UNIT_BY_FIRST.get(head[0]!)?.some((w) => head.startsWith(w))) continue;
       if (unit === '届') continue;
       const isChinese = !/[0-9]/.test(num);
       if (!isChinese && /^0[0-9]/.test(num)) continue;
@@ -548,22 +581,23 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
       qualifier = qualifier ?? post;
       end += post.length;
     }
-    const year = yearBefore(text, start);
-    const labelFrom =
-      start -
-      (year === null ? 0 : (/([12][0-9]{3})年(?:的|底|末|初)?$/.exec(text.slice(0, start))?.[0].length ?? 0));
+    const written = yearBefore(text, start);
+    const year = written?.year ?? null;
+    const labelFrom = start - (written?.length ?? 0);
     const after2 = labelAfter(text, end);
     const label = after2 ?? labelBefore(text, labelFrom);
     found.push({
-      value,
-      unit,
-      label: label ? stripMarks(label) : null,
-      approximate: qualifier !== null,
-      qualifier,
-      year,
-      text: text.slice(start, end),
-      index: start,
-      sentence: sentenceAt(text, start),
+      match: {
+        value,
+        unit,
+        label: label ? stripMarks(label) : null,
+        approximate: qualifier !== null,
+        qualifier,
+        year,
+        text: text.slice(start, end),
+        index: start,
+        sentence: sentenceAt(text, start),
+      },
       end,
       hasAfterLabel: after2 !== null,
     });
@@ -572,15 +606,15 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
   for (let k = found.length - 2; k >= 0; k--) {
     const cur = found[k]!;
     const next = found[k + 1]!;
-    if (!cur.hasAfterLabel && next.index === cur.end && next.label) {
-      cur.label = next.label;
+    if (!cur.hasAfterLabel && next.match.index === cur.end && next.match.label) {
+      cur.match.label = next.match.label;
       cur.hasAfterLabel = next.hasAfterLabel;
     }
   }
   // In a change sentence (由2023年的10家增加至2024年的91家) the values count the subject.
   const seenSentences = new Map<number, (Range & { subject: string | null })[]>();
-  for (const s of found) {
-    if (s.hasAfterLabel) continue;
+  for (const { match: s, hasAfterLabel } of found) {
+    if (hasAfterLabel) continue;
     const sentenceStart = text.indexOf(s.sentence);
     if (sentenceStart < 0) continue;
     let changes = seenSentences.get(sentenceStart);
@@ -591,5 +625,5 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
     const change = changes.find((c) => c.start <= s.index && s.index < c.end);
     if (change?.subject) s.label = change.subject;
   }
-  return found.map(({ end: _end, hasAfterLabel: _h, ...rest }) => rest);
+  return found.map((f) => f.match);
 }
