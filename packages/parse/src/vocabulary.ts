@@ -16,33 +16,48 @@ function isWordChar(code: number): boolean {
  * times more per insertion.
  */
 export class BigramSet {
-  private keys = new Int32Array(256);
-  private mask = 255;
+  private keys: Int32Array;
+  private mask: number;
   /** 32 - log2(capacity): the slot is the top bits of the multiplicative hash. */
-  private shift = 24;
+  private shift: number;
   size = 0;
 
-  private slot(key: number): number {
-    // Fibonacci hashing takes the HIGH bits of the product: its low bits depend only on the key's
-    // low bits (the second character), which piled every bigram ending in one character into one
-    // probe run.
-    let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
-    const keys = this.keys;
-    while (keys[i] !== 0 && keys[i] !== key) i = (i + 1) & this.mask;
-    return i;
+  /**
+   * `expected`: about how many bigrams will be added. Sizing the table once up front matters: every
+   * typed array is a native allocation, and growing from a small table costs more than the inserts.
+   */
+  constructor(expected = 0) {
+    let bits = 8;
+    while (1 << bits < 2 * expected && bits < 24) bits++;
+    this.keys = new Int32Array(1 << bits);
+    this.mask = (1 << bits) - 1;
+    this.shift = 32 - bits;
   }
 
   /** Add a key (never 0: both units of a bigram are word characters). True if it was not there yet. */
   add(key: number): boolean {
-    const i = this.slot(key);
-    if (this.keys[i] === key) return false;
-    this.keys[i] = key;
-    if (++this.size * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    // Fibonacci hashing takes the HIGH bits of the product: its low bits depend only on the key's
+    // low bits (the second character), which would pile every bigram ending in one character into
+    // one probe run.
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (let k = keys[i]!; k !== 0; k = keys[i]!) {
+      if (k === key) return false;
+      i = (i + 1) & this.mask;
+    }
+    keys[i] = key;
+    if (++this.size * 2 > keys.length) this.grow();
     return true;
   }
 
   has(key: number): boolean {
-    return this.keys[this.slot(key)] === key;
+    const keys = this.keys;
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (let k = keys[i]!; k !== 0; k = keys[i]!) {
+      if (k === key) return true;
+      i = (i + 1) & this.mask;
+    }
+    return false;
   }
 
   private grow(): void {
@@ -50,7 +65,8 @@ export class BigramSet {
     this.keys = new Int32Array(old.length * 2);
     this.mask = this.keys.length - 1;
     this.shift--;
-    for (const key of old) if (key !== 0) this.keys[this.slot(key)] = key;
+    this.size = 0;
+    for (const key of old) if (key !== 0) this.add(key);
   }
 }
 
@@ -85,7 +101,13 @@ export class Vocabulary {
 
   /** The bigrams of everything added so far. Each part is read once over the vocabulary's life. */
   bigrams(): BigramSet {
-    this.set ??= new BigramSet();
+    if (this.set === null) {
+      // A text of n units has fewer than n bigrams: one table of the right size, never regrown for
+      // what is already there.
+      let units = 0;
+      for (const part of this.parts) units += part.length;
+      this.set = new BigramSet(units);
+    }
     while (this.fed < this.parts.length) addBigrams(this.parts[this.fed++]!, this.set);
     return this.set;
   }
@@ -99,7 +121,7 @@ export interface VocabularyScore {
 
 /** Score `block` against each candidate vocabulary. */
 export function scoreVocabulary(block: string, candidates: BigramSet[]): VocabularyScore[] {
-  const seen = new BigramSet();
+  const seen = new BigramSet(block.length);
   const scores = candidates.map(() => ({ shared: 0, exclusive: 0 }));
   let prev = -1;
   for (let i = 0; i < block.length; i++) {
