@@ -1,8 +1,9 @@
 import { schemaNames } from '@newsdata/contract';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { fixturePage, readFixture } from './fixtures.test-data.js';
-import { createValidator, validateJsonText, validateSchema } from './index.js';
+import { createValidator, validateJsonText, validateRelease, validateSchema } from './index.js';
 
 describe('createValidator', () => {
   it('compiles every schema once per process, however much it validates', async () => {
@@ -28,6 +29,38 @@ describe('createValidator', () => {
     expect(() => createValidator().get('nonsense' as 'article')).toThrow(
       /Unknown schema "nonsense"; use one of/,
     );
+  });
+});
+
+describe('string lengths', () => {
+  // 𠮷 is one character outside the Basic Multilingual Plane: two UTF-16 code units.
+  const chars = fc.constantFrom('张', '𠮷', 'A');
+
+  it('counts characters, not UTF-16 code units, against a maximum length (a name of at most 12)', () => {
+    fc.assert(
+      fc.property(fc.array(chars, { minLength: 1, maxLength: 20 }), (name) => {
+        const page = fixturePage();
+        page.tables.people[0]!.name = name.join('');
+        const fields = validateRelease(page).problems.filter((p) => p.type === 'schema');
+        expect(fields.map((p) => [p.field, p.message.split(' (see')[0]])).toEqual(
+          name.length > 12 ? [['name', 'Field name: must NOT have more than 12 characters']] : [],
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('accepts any non-empty text, a lone character outside the BMP included, and rejects an empty one', () => {
+    fc.assert(
+      fc.property(fc.array(chars, { minLength: 0, maxLength: 4 }), (text) => {
+        const page = fixturePage();
+        page.tables.articles[0]!.lead = text.join('');
+        const fields = validateRelease(page).problems.map((p) => p.field);
+        expect(fields).toEqual(text.length === 0 ? ['lead'] : []);
+      }),
+      { numRuns: 40 },
+    );
+    expect(validateSchema('source-meta', { publication: '𠮷', date: '2025-01-08' })).toEqual([]);
   });
 });
 
