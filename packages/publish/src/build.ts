@@ -1,5 +1,6 @@
-import { type TableName, type Tables, tableNames, type ValidationReport } from '@newsdata/contract';
+import { keyOf, type TableName, type Tables, tableNames, type ValidationReport } from '@newsdata/contract';
 import { isNewsDataError } from '@newsdata/errors';
+import { rowDigests } from '@newsdata/export';
 import { toRecords } from '@newsdata/extract';
 import { type Encoding, type ParsedPage, parsePage } from '@newsdata/parse';
 import {
@@ -39,7 +40,15 @@ export interface BuildJob {
   sha256: string;
   bytes: Uint8Array;
   lang: Lang;
+  /** Also give each row's digest (for changes.json against a previous release); keys alone otherwise. */
+  digests: boolean;
 }
+
+/**
+ * The keys of a source's rows per table, in key order, with each row's digest (`rowDigests`) when the
+ * job asked for them: what changes.json needs of a source.
+ */
+export type RowKeys = Record<TableName, { keys: string[]; digests: string[] | null }>;
 
 /**
  * What one source contributes to a release, and what is cached for it (with its segments beside it):
@@ -65,7 +74,9 @@ export interface BuiltSource {
 export function buildSource(
   job: BuildJob,
   engine: Engine = defaultEngine,
-): { built: BuiltSource; segments: Uint8Array[] | null } | { failure: SourceFailure; unexpected: boolean } {
+):
+  | { built: BuiltSource; segments: Uint8Array[] | null; rows: RowKeys }
+  | { failure: SourceFailure; unexpected: boolean } {
   let page: ParsedPage;
   let tables: Tables;
   try {
@@ -105,13 +116,27 @@ export function buildSource(
     segments: segments ? segments.map((segment) => segment.byteLength) : null,
     ...(segments ? {} : { tables }),
   };
-  return { built, segments };
+  return { built, segments, rows: rowKeys(tables, job.digests) };
 }
 
-/** Rows per table of a source. */
-export function rowCounts(report: BuiltSource['report']): Record<TableName, number> {
-  return Object.fromEntries(tableNames.map((table) => [table, report.tables[table]?.rows ?? 0])) as Record<
-    TableName,
-    number
-  >;
+function rowKeys(tables: Tables, withDigests: boolean): RowKeys {
+  const out = {} as RowKeys;
+  const digests = withDigests ? rowDigests(tables) : null;
+  for (const table of tableNames) {
+    if (digests) {
+      const entries = digests[table];
+      out[table] = { keys: [...entries.keys()], digests: [...entries.values()] };
+    } else {
+      const keys = (tables[table] as unknown as Record<string, unknown>[]).map((row) =>
+        keyOf(table, row as never),
+      );
+      keys.sort(byCodeUnit);
+      out[table] = { keys, digests: null };
+    }
+  }
+  return out;
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

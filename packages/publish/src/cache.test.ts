@@ -1,9 +1,9 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test/helpers.js';
-import { cacheKey, SourceCache, UrlCache } from './cache.js';
+import { cacheKey, UrlCache } from './cache.js';
 import { sha256Hex } from './fsutil.js';
 
 const parts = { source_id: '2025-01-08-a01', sha256: sha256Hex('版面'), metaSha256: null };
@@ -31,43 +31,6 @@ describe('cacheKey', () => {
         },
       ),
     );
-  });
-});
-
-describe('SourceCache', () => {
-  it('returns what was put, across instances (a new run)', async () => {
-    const out = await tempDir();
-    const key = cacheKey(parts);
-    const value = { tables: { articles: [{ title: '市政协召开党组会议' }] }, encoding: 'utf-8' };
-    await new SourceCache(out).put(key, value);
-    expect(await new SourceCache(out).get(key)).toEqual(value);
-    expect(await new SourceCache(out).get(cacheKey({ ...parts, source_id: 'other' }))).toBeNull();
-  });
-
-  it('ignores a corrupt or mismatched entry, and a rebuild replaces it', async () => {
-    const out = await tempDir();
-    const cache = new SourceCache<{ n: number }>(out);
-    const key = cacheKey(parts);
-    await cache.put(key, { n: 1 });
-    const file = join(cache.dir, `${key}.json`);
-    await writeFile(file, '{"format":1,"key":"');
-    expect(await cache.get(key)).toBeNull();
-    await writeFile(file, JSON.stringify({ format: 1, key: 'someone-else', value: { n: 2 } }));
-    expect(await cache.get(key)).toBeNull();
-    await cache.put(key, { n: 3 });
-    expect(await cache.get(key)).toEqual({ n: 3 });
-  });
-
-  it('prune removes entries the run did not use, and stray temporary files', async () => {
-    const out = await tempDir();
-    const first = new SourceCache<number>(out);
-    const keys = ['a', 'b', 'c'].map((source_id) => cacheKey({ ...parts, source_id }));
-    for (const [i, key] of keys.entries()) await first.put(key, i);
-    await writeFile(join(first.dir, `${keys[0]}.json.abc.tmp`), 'half');
-    const second = new SourceCache<number>(out);
-    expect(await second.get(keys[1]!)).toBe(1);
-    expect(await second.prune()).toBe(3);
-    expect(await readdir(second.dir)).toEqual([`${keys[1]}.json`]);
   });
 });
 

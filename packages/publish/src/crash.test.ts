@@ -35,7 +35,7 @@ describe('a publish killed at any step', () => {
 
       const current = await readCurrent(out);
       expect(current).not.toBeNull();
-      const switched = ['after-switch', 'mid-prune', 'after-prune'].includes(step);
+      const switched = ['after-switch', 'after-index-write', 'mid-prune', 'after-prune'].includes(step);
       if (switched) expect(current!.id).not.toBe(ids[1]);
       else expect(current!.id).toBe(ids[1]);
       expect(await verifyRelease(out, current!.id)).toMatchObject({ ok: true, problems: [] });

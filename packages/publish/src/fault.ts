@@ -4,7 +4,6 @@
  */
 export const faultSteps = [
   'after-lock',
-  'after-cache-write',
   'after-staging-create',
   'mid-staging-write',
   'after-staging-write',
@@ -13,6 +12,7 @@ export const faultSteps = [
   'before-switch',
   'after-temp-link',
   'after-switch',
+  'after-index-write',
   'mid-prune',
   'after-prune',
 ] as const;

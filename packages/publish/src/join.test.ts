@@ -1,8 +1,9 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toRecords } from '@newsdata/extract';
 import { parsePage } from '@newsdata/parse';
 import { validateRelease } from '@newsdata/validate';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test/helpers.js';
 import { copySample, editSource } from '../test/pages.js';
@@ -49,9 +50,11 @@ describe('releases joined from per-source segments', () => {
     await editSource(sources[3]!, '市政协', '市政府');
     const c = await publish({ sources: [dir], out: threaded, threads: 2 });
     expect(c).toMatchObject({ status: 'published', parsed: 1, cached: 4 });
-    // Without the record of the previous release's sources, changes come from its NDJSON files.
-    await rm(join(inProcess, '.cache', 'release-sources.json'));
+    // Without the index of the previous release, every source is built again and changes come from its
+    // NDJSON files.
+    await rm(join(inProcess, '.cache', 'release-index.json'));
     const d = await publish({ sources: [dir], out: inProcess, threads: 0 });
+    expect(d).toMatchObject({ status: 'published', parsed: 5, cached: 0 });
     expect(await releaseOf(threaded)).toEqual(await releaseOf(inProcess));
     expect(c.changes).toEqual(d.changes);
     const listed = Object.values(c.changes!.tables).flatMap((lists) => [
@@ -70,4 +73,51 @@ describe('releases joined from per-source segments', () => {
     expect(result.status).toBe('invalid');
     expect(result.report).toEqual((await validateSources({ sources: [dir] })).report);
   }, 120_000);
+
+  it('copied out of the previous release give the bytes and the changes of building every source again, whatever the edits', async () => {
+    // One source edited, removed, added back or left alone per step; sources sort around each other.
+    const ids = ['2025-03-01', '2025-03-01-b', '2025-03-01.x', '2025-03-010', '2025-03-02', '2025-03-03'];
+    const words = ['市政协', '市人大', '市政府', '委员'];
+    const step = fc.record({
+      source: fc.integer({ min: 0, max: ids.length - 1 }),
+      action: fc.constantFrom('edit', 'remove', 'restore', 'empty'),
+      word: fc.integer({ min: 0, max: words.length - 1 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 3 }), async (steps) => {
+        const dir = await tempDir();
+        for (const id of ids) await copySample(dir, id);
+        // Store `indexed` copies unchanged sources out of its current release; `rebuilt` forgets its
+        // index before each run; `fresh` is a new store every time.
+        const indexed = await tempDir();
+        const rebuilt = await tempDir();
+        await publish({ sources: [dir], out: indexed, threads: 0 });
+        await publish({ sources: [dir], out: rebuilt, threads: 0 });
+        for (const { source, action, word } of steps) {
+          const file = join(dir, `${ids[source]}.txt`);
+          if (action === 'remove') await rm(file, { force: true });
+          else if (action === 'empty') await writeFile(file, '');
+          else if (action === 'restore') await copySample(dir, ids[source]);
+          else {
+            const text = await readFile(file, 'utf8').catch(() => null);
+            if (text === null) await copySample(dir, ids[source]);
+            const current = await readFile(file, 'utf8');
+            const from = words.find((candidate) => current.includes(candidate));
+            if (from) await editSource(file, from, words[word]!);
+          }
+          await rm(join(rebuilt, '.cache', 'release-index.json'), { force: true });
+          const a = await publish({ sources: [dir], out: indexed, threads: 0 });
+          const b = await publish({ sources: [dir], out: rebuilt, threads: 0 });
+          const c = await publish({ sources: [dir], out: await tempDir(), threads: 0 });
+          expect(a.status).not.toBe('failed');
+          expect(a.report).toEqual(c.report);
+          expect(a.release_id).toBe(c.release_id);
+          expect(b.release_id).toBe(c.release_id);
+          expect(a.changes).toEqual(b.changes);
+          if (a.status === 'published') expect(await releaseOf(indexed)).toEqual(await releaseOf(rebuilt));
+        }
+      }),
+      { numRuns: 6 },
+    );
+  }, 240_000);
 });

@@ -186,16 +186,39 @@ describe('publish', () => {
     ]);
   }, 120_000);
 
-  it('rebuilds a corrupt cache entry instead of trusting it', async () => {
+  it('builds every source again when the index of the current release is broken or does not match it', async () => {
     const { sources, out } = await setup();
     const first = await publish({ sources: [sources], out });
-    const dir = join(out, '.cache', 'sources');
-    for (const name of await readdir(dir))
-      await writeFile(join(dir, name), '{"format":1,"key":"x","value":{');
-    // Without the record of the last run's inputs, the sources go through the cache.
+    const index = join(out, '.cache', 'release-index.json');
+    const good = await readFile(index, 'utf8');
+    const entry = JSON.parse(good) as {
+      files: { bytes: number }[];
+      sources: { at: number[]; lengths: number[] }[];
+    };
+    // A segment past the end of its file; a file of another size than the release's; another exporter.
+    const pastTheEnd = structuredClone(entry);
+    pastTheEnd.sources[0]!.lengths[0]! += 1_000_000;
+    const otherSize = structuredClone(entry);
+    otherSize.files[2]!.bytes += 1;
+    for (const broken of [
+      '{"format":1,"release_id":',
+      JSON.stringify(pastTheEnd),
+      JSON.stringify(otherSize),
+      JSON.stringify({ ...entry, segments: 'another exporter' }),
+    ]) {
+      await writeFile(index, broken);
+      // Without the record of the last run's inputs, the sources go through the index.
+      await rm(join(out, '.cache', 'last-run.json'));
+      const again = await publish({ sources: [sources], out });
+      expect(again).toMatchObject({
+        status: 'unchanged',
+        release_id: first.release_id,
+        parsed: 1,
+        cached: 0,
+      });
+      expect(await readFile(index, 'utf8')).toBe(good);
+    }
     await rm(join(out, '.cache', 'last-run.json'));
-    const again = await publish({ sources: [sources], out });
-    expect(again).toMatchObject({ status: 'unchanged', release_id: first.release_id, parsed: 1, cached: 0 });
     const third = await publish({ sources: [sources], out });
     expect(third).toMatchObject({ status: 'unchanged', parsed: 0, cached: 1 });
     expect(third.report).toEqual(first.report);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   emptyTables,
   type TableName,
@@ -6,7 +7,7 @@ import {
   tableNames,
 } from '@newsdata/contract';
 import { runtimeError } from '@newsdata/errors';
-import { type FileFormat, planRelease, rowDigests } from '@newsdata/export';
+import { type FileFormat, planRelease } from '@newsdata/export';
 
 /**
  * Every row of a source's tables has a key that starts with `<source_id>~` (article ids do), so in each
@@ -29,6 +30,7 @@ export interface FileLayout {
 const OPEN = 0x5b; // [
 const CLOSE = Buffer.from('\n]\n');
 const EMPTY_ARRAY = Buffer.from(']\n');
+const EMPTY_JSON = Buffer.from('[]\n');
 
 let layout: FileLayout[] | null = null;
 
@@ -81,19 +83,19 @@ function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
 }
 
 /**
- * The segments of one source's tables, one per file of {@link releaseLayout} and then the row digests
- * of changes.json as JSON (`{ table: [[key, digest], …] }`). Throws what `planRelease` throws for
- * tables it cannot write.
+ * The segments of one source's tables, one per file of {@link releaseLayout}: each file of the source
+ * alone, without its head (and, for `articles.json`, without its brackets). Throws what `planRelease`
+ * throws for tables it cannot write.
  */
 export function renderSegments(input: Tables): Uint8Array[] {
   const files = planRelease(input);
   const heads = releaseLayout();
-  const segments = files.map((file, i) => {
+  return files.map((file, i) => {
     const expected = heads[i]!;
     const bytes = Buffer.concat([...file.chunks()]);
     if (file.path !== expected.path) throw layoutChanged(file.path);
     if (file.format === 'json') {
-      if (bytes.equals(Buffer.from('[]\n'))) return new Uint8Array(0);
+      if (bytes.equals(EMPTY_JSON)) return new Uint8Array(0);
       if (bytes[0] !== OPEN || !bytes.subarray(bytes.byteLength - CLOSE.byteLength).equals(CLOSE))
         throw layoutChanged(file.path);
       return bytes.subarray(1, bytes.byteLength - CLOSE.byteLength);
@@ -101,19 +103,31 @@ export function renderSegments(input: Tables): Uint8Array[] {
     if (!startsWith(bytes, expected.head)) throw layoutChanged(file.path);
     return bytes.subarray(expected.head.byteLength);
   });
-  const digests = rowDigests(input);
-  const listed = Object.fromEntries(tableNames.map((table) => [table, [...digests[table]]]));
-  segments.push(Buffer.from(JSON.stringify(listed), 'utf8'));
-  return segments;
 }
 
-/** The row digests stored as the last segment, as `diffReleases` takes them. */
-export function digestsOf(segment: Uint8Array): Record<TableName, Map<string, string>> {
-  const listed = JSON.parse(
-    Buffer.from(segment.buffer, segment.byteOffset, segment.byteLength).toString('utf8'),
-  );
-  const out = {} as Record<TableName, Map<string, string>>;
-  for (const table of tableNames) out[table] = new Map(listed[table] as [string, string][]);
+/**
+ * The segments in one new buffer, to be moved to another thread: transferring the buffers the segments
+ * are views of could take Node's shared small-buffer pool away from the thread that made them.
+ */
+export function packSegments(segments: readonly Uint8Array[]): { buffer: ArrayBuffer; lengths: number[] } {
+  const lengths = segments.map((segment) => segment.byteLength);
+  const packed = new Uint8Array(lengths.reduce((sum, n) => sum + n, 0));
+  let at = 0;
+  for (const segment of segments) {
+    packed.set(segment, at);
+    at += segment.byteLength;
+  }
+  return { buffer: packed.buffer, lengths };
+}
+
+/** The segments of {@link packSegments}, as views of its buffer. */
+export function unpackSegments(buffer: ArrayBuffer, lengths: readonly number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const length of lengths) {
+    out.push(new Uint8Array(buffer, at, length));
+    at += length;
+  }
   return out;
 }
 
@@ -122,4 +136,76 @@ function layoutChanged(path: string) {
     'PUBLISH_SEGMENT_LAYOUT',
     `The exporter's ${path} of one source does not have the expected head and tail, so the release cannot be joined from per-source segments; update @newsdata/publish's segments.ts to the exporter's format.`,
   );
+}
+
+/**
+ * One small source's tables with a value of every kind (quotes, a line break, a formula trigger, a list,
+ * a number, a boolean, null) in every table.
+ */
+function probeTables(): Tables {
+  const article_id = 'probe~000000000000';
+  return {
+    articles: [
+      {
+        article_id,
+        source_id: 'probe',
+        seq: 1,
+        publication: '大连日报',
+        date: '2024-01-01',
+        page: null,
+        title: '标题, "引号"',
+        subtitle: null,
+        reporters: ['王明', '李华'],
+        contributors: [],
+        agency: null,
+        dateline: null,
+        dateline_date: null,
+        section_count: 1,
+        paragraph_count: 2,
+        char_count: 12,
+        lead: '=第一段。',
+        text: '=第一段。\n第二段。',
+        source_lines: ['1', '3-4'],
+      },
+    ],
+    paragraphs: [
+      { article_id, seq: 1, section: null, text: '=第一段。', char_count: 5, source_lines: ['1'] },
+      { article_id, seq: 2, section: '一、小标题', text: '第二段。', char_count: 4, source_lines: ['3-4'] },
+    ],
+    statistics: [
+      {
+        statistic_id: `${article_id}-p1-n1`,
+        article_id,
+        paragraph_seq: 1,
+        label: '立案',
+        value: 93.83,
+        unit: '%',
+        approximate: false,
+        qualifier: null,
+        year: 2024,
+        text: '93.83%',
+        sentence: '立案率93.83%。',
+        source_line: 1,
+        source_column: 3,
+      },
+    ],
+    people: [{ article_id, name: '王明', role: 'reporter', titles: ['记者'] }],
+    documents: [{ article_id, title: '民法典', mentions: 1 }],
+  };
+}
+
+let fingerprint: string | null = null;
+
+/**
+ * A digest of how this build of the exporter writes segments: the index of a release made by an
+ * exporter that writes other bytes for the same rows must not be reused (its segments would be joined
+ * with differently written ones), even when the tool version was not bumped.
+ */
+export function segmentsFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const hash = createHash('sha256');
+  for (const file of releaseLayout()) hash.update(file.path).update('\0').update(file.head).update('\0');
+  for (const segment of renderSegments(probeTables())) hash.update(segment).update('\0');
+  fingerprint = hash.digest('hex');
+  return fingerprint;
 }

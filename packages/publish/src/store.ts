@@ -25,8 +25,8 @@ export type ManifestFile = Manifest['files'][number];
 export interface StagedWriter {
   /** Add bytes; await it before the next write (the writer copies into one reused block). */
   write(chunk: Uint8Array): Promise<void>;
-  /** Flush, fsync and close; the file's entry (bytes, sha256, rows). */
-  close(): Promise<ManifestFile>;
+  /** Flush, fsync and close; the file's entry (bytes, sha256, rows). `rows`, when given, replaces the count given at the start. */
+  close(rows?: number | null): Promise<ManifestFile>;
   /** Close without finishing (the staging directory is about to be discarded). */
   abort(): Promise<void>;
 }
@@ -154,7 +154,8 @@ export class Staging {
         block.set(chunk, used);
         used += chunk.byteLength;
       },
-      close: async () => {
+      close: async (rowsAtClose?: number | null) => {
+        if (rowsAtClose !== undefined) entry.rows = rowsAtClose;
         try {
           await flush();
           await opened.sync();

@@ -1,18 +1,20 @@
 import { parentPort } from 'node:worker_threads';
 import { buildSource } from './build.js';
-import { writeEntry } from './cache.js';
+import { packSegments } from './segments.js';
 import type { WorkerReply, WorkerRequest } from './workers.js';
 
-// One source per message: build it, store it in the cache, answer with what the run needs to know.
-parentPort!.on('message', async (request: WorkerRequest) => {
+// One source per message: build it and send back what the run needs, the segments moved (not copied).
+parentPort!.on('message', (request: WorkerRequest) => {
   let reply: WorkerReply;
+  const transfer: ArrayBuffer[] = [];
   try {
     const result = buildSource(request.job);
     if ('failure' in result)
       reply = { id: request.id, failure: result.failure, unexpected: result.unexpected };
     else {
-      if (request.cacheDir) await writeEntry(request.cacheDir, request.key, result.built, result.segments);
-      reply = { id: request.id, built: result.built };
+      const packed = result.segments ? packSegments(result.segments) : null;
+      if (packed) transfer.push(packed.buffer);
+      reply = { id: request.id, built: result.built, segments: packed?.buffer ?? null, rows: result.rows };
     }
   } catch (error) {
     reply = {
@@ -20,5 +22,5 @@ parentPort!.on('message', async (request: WorkerRequest) => {
       error: { message: (error as Error).message ?? String(error), code: (error as { code?: string }).code },
     };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, transfer);
 });

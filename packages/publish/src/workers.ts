@@ -1,39 +1,42 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { runtimeError } from '@newsdata/errors';
-import { type BuildJob, type BuiltSource, buildSource, type Engine, type SourceFailure } from './build.js';
-import { writeEntry } from './cache.js';
+import {
+  type BuildJob,
+  type BuiltSource,
+  buildSource,
+  type Engine,
+  type RowKeys,
+  type SourceFailure,
+} from './build.js';
+import { unpackSegments } from './segments.js';
 
 export interface WorkerRequest {
   id: number;
   job: BuildJob;
-  key: string;
-  /** Where the worker stores the entry; null to store nothing. */
-  cacheDir: string | null;
 }
 
 export type WorkerReply =
-  | { id: number; built: BuiltSource }
+  | { id: number; built: BuiltSource; segments: ArrayBuffer | null; rows: RowKeys }
   | { id: number; failure: SourceFailure; unexpected: boolean }
   | { id: number; error: { message: string; code?: string | undefined } };
 
-/** What building a source gave: its cached part, or why it failed. */
-export type BuildOutcome = { built: BuiltSource } | { failure: SourceFailure; unexpected: boolean };
+/** What building a source gave: what the run keeps of it, its segments and row keys, or why it failed. */
+export type BuildOutcome =
+  | { built: BuiltSource; segments: Uint8Array[] | null; rows: RowKeys }
+  | { failure: SourceFailure; unexpected: boolean };
 
-/** Builds sources (parse, extract, validate, render, store in the cache) on the threads of a pool, or in process. */
+/** Builds sources (parse, extract, validate, render) on the threads of a pool, or in process. */
 export interface Builder {
-  build(job: BuildJob, key: string, cacheDir: string | null): Promise<BuildOutcome>;
+  build(job: BuildJob): Promise<BuildOutcome>;
   close(): Promise<void>;
 }
 
 /** In this thread, with a replaceable engine (tests count its calls). */
 export function inProcessBuilder(engine?: Engine): Builder {
   return {
-    async build(job, key, cacheDir) {
-      const result = buildSource(job, engine);
-      if ('failure' in result) return result;
-      if (cacheDir) await writeEntry(cacheDir, key, result.built, result.segments);
-      return { built: result.built };
+    async build(job) {
+      return buildSource(job, engine);
     },
     async close() {},
   };
@@ -83,7 +86,15 @@ export function threadBuilder(size: number): Builder {
             `Building a source in a worker thread failed: ${reply.error.message}`,
           ),
         );
-      } else pending.resolve(reply);
+      } else if ('failure' in reply) pending.resolve(reply);
+      else {
+        const { built, segments, rows } = reply;
+        pending.resolve({
+          built,
+          segments: segments && built.segments ? unpackSegments(segments, built.segments) : null,
+          rows,
+        });
+      }
     });
     worker.on('error', (error) => {
       failed = error;
@@ -94,14 +105,14 @@ export function threadBuilder(size: number): Builder {
     return thread;
   };
   return {
-    build(job, key, cacheDir) {
+    build(job) {
       if (failed) return Promise.reject(failed);
       const thread =
         threads.length < size ? start() : threads.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       thread.inFlight++;
       const id = nextId++;
       const copy = new Uint8Array(job.bytes);
-      const request: WorkerRequest = { id, job: { ...job, bytes: copy }, key, cacheDir };
+      const request: WorkerRequest = { id, job: { ...job, bytes: copy } };
       return new Promise<BuildOutcome>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         thread.worker.postMessage(request, [copy.buffer]);
