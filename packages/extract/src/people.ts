@@ -1,4 +1,5 @@
 import type { ParsedArticle } from '@newsdata/parse';
+import { nextMatch, startTable } from './text.js';
 
 /** A person named by an article. */
 export interface PersonMention {
@@ -132,7 +133,8 @@ const VERBS = [
 const VERB_LIST = VERBS.filter((v) => /\p{Script=Han}/u.test(v)).sort((a, b) => b.length - a.length);
 const TITLE_ALT = [...TITLE_WORDS].sort((a, b) => b.length - a.length).join('|');
 /** A title phrase ends in a title word; a name of 2–3 characters follows; a verb follows the name. */
-const PERSON = new RegExp(`(${TITLE_ALT})(?=\\p{Script=Han}{2})`, 'gu');
+const PERSON = new RegExp(`(${TITLE_ALT})(?=\\p{Script=Han}{2})`, 'uy');
+const TITLE_STARTS = startTable(TITLE_WORDS.map((t) => t[0]).join(''));
 const TITLE_BOUNDARY = /[,,。;;::!!??()()“”‘’《》\s—…·]/;
 
 const COMPOUND_SET = new Set(COMPOUND_SURNAMES);
@@ -165,9 +167,12 @@ function titlesBefore(text: string, end: number): string[] {
  */
 export function findMentionedPeople(text: string): PersonMention[] {
   const out: PersonMention[] = [];
-  // exec on the shared pattern: matchAll would copy it on every call.
-  PERSON.lastIndex = 0;
-  for (let m = PERSON.exec(text); m; m = PERSON.exec(text)) {
+  // The pattern is tried only where a title can start (see nextMatch).
+  for (
+    let m = nextMatch(PERSON, text, 0, TITLE_STARTS);
+    m;
+    m = nextMatch(PERSON, text, m.index + m[0].length, TITLE_STARTS)
+  ) {
     const title = m[1]!;
     const afterTitle = m.index + title.length;
     // Try the longest name first whose next characters are a verb.
