@@ -102,11 +102,12 @@ export class Vocabulary {
   /** The bigrams of everything added so far. Each part is read once over the vocabulary's life. */
   bigrams(): BigramSet {
     if (this.set === null) {
-      // A text of n units has fewer than n bigrams: one table of the right size, never regrown for
-      // what is already there.
+      // A text of n units has fewer than n bigrams. Room for twice the text so far: the article
+      // usually grows after its first comparison, and each regrowth costs a native allocation and a
+      // rehash of everything.
       let units = 0;
       for (const part of this.parts) units += part.length;
-      this.set = new BigramSet(units);
+      this.set = new BigramSet(2 * units);
     }
     while (this.fed < this.parts.length) addBigrams(this.parts[this.fed++]!, this.set);
     return this.set;
