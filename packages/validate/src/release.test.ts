@@ -302,6 +302,38 @@ describe('validateRelease', () => {
     expect(validateRelease(page).problems).toEqual([]);
   });
 
+  it('finds a statistic at its column on any line: characters outside the BMP and lone surrogates', () => {
+    // 𠮷 is two UTF-16 units; a lone \uD842 is one code point of its own.
+    const char = fc.constantFrom('张', '𠮷', '3', '%', '\uD842');
+    fc.assert(
+      fc.property(
+        fc.array(char, { maxLength: 12 }),
+        fc.array(char, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 15 }),
+        (line, text, column) => {
+          const page = fixturePage();
+          const statistic = page.tables.statistics[5]!;
+          page.sources[0]!.lines![statistic.source_line - 1] = line.join('');
+          statistic.text = text.join('');
+          statistic.source_column = column;
+          // The reference: the rest of the line from the column, split into code points.
+          const rest = Array.from(line.join(''))
+            .slice(column - 1)
+            .join('');
+          const found = rest.startsWith(statistic.text) || (rest !== '' && statistic.text.startsWith(rest));
+          const problems = validateRelease(page).problems;
+          if (found) expect(problems).toEqual([]);
+          else {
+            expect(problems.map((p) => [p.type, p.field])).toEqual([['statistic-text-mismatch', 'text']]);
+            const shown = Array.from(rest).slice(0, Array.from(statistic.text).length).join('');
+            expect(problems[0]!.message).toContain(`(found "${shown}")`);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('turns an undecodable source into an error at its byte offset', () => {
     const page = fixturePage();
     page.sources.push({

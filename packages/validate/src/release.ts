@@ -113,14 +113,18 @@ function firstLine(sourceLines: unknown): number | null {
   return match ? Number(match[1]) : null;
 }
 
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** The rest of a line from a 1-based code-point column. */
-function restOfLine(line: string, column: number): string {
-  if (!SURROGATE.test(line)) return line.slice(column - 1);
-  return Array.from(line)
-    .slice(column - 1)
-    .join('');
+/**
+ * UTF-16 index of a 1-based code-point column of a line (the line's length past its end). Walks the
+ * line only up to the column, where slicing the rest of it would walk and copy the whole line.
+ */
+function indexOfColumn(line: string, column: number): number {
+  let index = 0;
+  for (let at = 1; at < column && index < line.length; at++) {
+    const unit = line.charCodeAt(index);
+    const step = unit >= 0xd800 && unit <= 0xdbff && (line.charCodeAt(index + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    index += step;
+  }
+  return index;
 }
 
 function firstCodePoints(text: string, count: number): string {
@@ -318,9 +322,12 @@ export function validateRelease(
       });
       return;
     }
-    const rest = restOfLine(lines[line - 1]!, column);
+    const lineText = lines[line - 1]!;
+    const start = indexOfColumn(lineText, column);
+    if (lineText.startsWith(text, start)) return;
+    const rest = lineText.slice(start);
     // A quantity cut by a column break runs off the end of its line and goes on elsewhere on the page.
-    if (rest.startsWith(text) || (rest !== '' && text.startsWith(rest))) return;
+    if (rest !== '' && text.startsWith(rest)) return;
     add('statistics', index, row, {
       type: 'statistic-text-mismatch',
       severity: 'error',
