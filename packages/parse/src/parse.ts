@@ -12,6 +12,7 @@ import { isCaption, isFurniture, isNumbered, rowCells } from './furniture.js';
 import {
   codePointLength,
   codePointsBetween,
+  detach,
   fold,
   isTerminated,
   skipSpaces,
@@ -163,7 +164,12 @@ function headingKind(folded: string): 'heading' | 'loose' | null {
 }
 
 /** Split the page into units: one per non-blank line, classified on its own (and its block, for captions). */
-function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit[] {
+function unitsOf(
+  lines: string[],
+  lineStarts: number[],
+  foldedText: string,
+  noise: { line: number; text: string }[],
+): Unit[] {
   const units: Unit[] = [];
   let block = 0;
   let blockStart = 0;
@@ -196,7 +202,8 @@ function unitsOf(lines: string[], noise: { line: number; text: string }[]): Unit
       blockHasQr = false;
       continue;
     }
-    const folded = fold(line.slice(start, Math.min(end, start + 160)));
+    const at = lineStarts[i]!;
+    const folded = foldedText.slice(at + start, at + Math.min(end, start + 160));
     if (end - start <= 30 && QR.test(folded)) blockHasQr = true;
     // Every field set up front: one object shape keeps the loops over units monomorphic.
     const unit: Unit = {
@@ -290,6 +297,18 @@ function markRows(units: Unit[]): void {
   }
 }
 
+/**
+ * Credits for the output, their strings copied: credits are read from the page's folded text, and
+ * V8 keeps a whole string alive for any slice of 13 units or more taken from it.
+ */
+function ownCredits(credits: Credits): Credits {
+  return {
+    reporters: credits.reporters.map(detach),
+    contributors: credits.contributors.map(detach),
+    agency: credits.agency === null ? null : detach(credits.agency),
+  };
+}
+
 /** Whether the line's text before `end` closes with a bracket (either width): a credit may close it. */
 function closesWithBracket(line: string, end: number): boolean {
   const code = line.charCodeAt(end - 1);
@@ -336,8 +355,11 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     lineStarts[n] = at;
     at += lines[n]!.length + 1;
   }
+  // Folded once for the page: one pass costs less than folding each line on its own, and a line's
+  // folded view is then a slice of it (folding keeps indexes).
+  const foldedText = fold(text);
   const noise: { line: number; text: string }[] = [];
-  const units = unitsOf(lines, noise);
+  const units = unitsOf(lines, lineStarts, foldedText, noise);
 
   const arts: Art[] = [];
   const warnings: ParseWarning[] = [];
@@ -380,11 +402,16 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   let pendingUp: Unit[] = [];
 
   const src = (unit: Unit, from: number, to: number) => lines[unit.n - 1]!.slice(from, to);
+  /** `fold(src(unit, from, to))`, without folding again. */
+  const foldedSrc = (unit: Unit, from: number, to: number) => {
+    const at = lineStarts[unit.n - 1]!;
+    return foldedText.slice(at + from, at + to);
+  };
   /** The unit's line ends with a closing credit after its text: …。（记者 王某）. */
   const signsOff = (unit: Unit) => {
     if (!closesWithBracket(lines[unit.n - 1]!, unit.end)) return false;
     const from = Math.max(unit.start, unit.end - 48);
-    const signed = parseTailCredit(fold(src(unit, from, unit.end)));
+    const signed = parseTailCredit(foldedSrc(unit, from, unit.end));
     return signed !== null && (signed.start > 0 || from === unit.start);
   };
   const columnOf = (line: number, index: number) => codePointsBetween(lines[line - 1]!, 0, index) + 1;
@@ -413,18 +440,16 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
   /** A closing credit names who wrote the article: it fills the byline, or adds names it lacks. */
   const credit = (art: Art, credits: Credits) => {
     if (art.credits === null) {
-      art.credits = {
-        ...credits,
-        reporters: [...credits.reporters],
-        contributors: [...credits.contributors],
-      };
+      art.credits = ownCredits(credits);
       return;
     }
     const into = art.credits;
-    for (const name of credits.reporters) if (!into.reporters.includes(name)) into.reporters.push(name);
+    for (const name of credits.reporters)
+      if (!into.reporters.includes(name)) into.reporters.push(detach(name));
     for (const name of credits.contributors)
-      if (!into.contributors.includes(name) && !into.reporters.includes(name)) into.contributors.push(name);
-    into.agency ??= credits.agency;
+      if (!into.contributors.includes(name) && !into.reporters.includes(name))
+        into.contributors.push(detach(name));
+    into.agency ??= credits.agency === null ? null : detach(credits.agency);
   };
   const openCut = (art: Art) => {
     const para = lastPara(art);
@@ -554,7 +579,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
 
     if (kind === 'byline' || kind === 'credit') {
       if (cur && cur.paras.length === 0 && cur.credits === null && last.art === cur) {
-        cur.credits = unit.credits!;
+        cur.credits = ownCredits(unit.credits!);
         cur.bylineLine = kind === 'byline';
         cur.lines.push(unit.n);
         last = { kind: 'byline', art: cur, block: unit.block };
@@ -587,7 +612,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     }
 
     if (kind === 'heading' || kind === 'loose') {
-      const folded = fold(src(unit, unit.start, unit.end));
+      const folded = foldedSrc(unit, unit.start, unit.end);
       const key = keyOf(folded);
       const jumped = jumpKeys.get(key);
       if (jumped) {
@@ -615,7 +640,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
         // A subtitle is a strict heading, or a line that opens with a dash (it may hold commas).
         if (next.kind !== 'heading' && !(next.kind === 'loose' && /^[—―-]/.test(next.folded))) break;
         if (next.numbered || next.kicker) break;
-        if (jumpKeys.has(keyOf(fold(src(next, next.start, next.end))))) break;
+        if (jumpKeys.has(keyOf(foldedSrc(next, next.start, next.end)))) break;
         run.push(next);
         j++;
       }
@@ -654,7 +679,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       else if (headline) {
         const main = run[titleAt]!;
         const first = src(main, main.start, main.end);
-        const mainFolded = fold(first);
+        const mainFolded = foldedSrc(main, main.start, main.end);
         const cut = dashAt(mainFolded);
         const title = (cut > 0 ? first.slice(0, cut) : first).trim();
         const kicker = run
@@ -733,7 +758,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     let end = unit.end;
     const head = MARKER_HEAD.exec(unit.folded);
     if (head) start = unit.start + skipSpaces(unit.folded, head[0].length, unit.folded.length);
-    const tailFolded = fold(src(unit, Math.max(start, end - 24), end));
+    const tailFolded = foldedSrc(unit, Math.max(start, end - 24), end);
     const tail = MARKER_TAIL.exec(tailFolded);
     let deferred = false;
     if (tail) {
@@ -745,7 +770,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     let closing: Credits | null = null;
     if (!deferred && end - start > 4 && closesWithBracket(lines[unit.n - 1]!, end)) {
       const from = Math.max(start, end - 48);
-      const signed = parseTailCredit(fold(src(unit, from, end)));
+      const signed = parseTailCredit(foldedSrc(unit, from, end));
       if (signed && (signed.start > 0 || from === start)) {
         closing = signed.credits;
         end = from + signed.start;

@@ -13,6 +13,14 @@ export function fold(text: string): string {
   });
 }
 
+/**
+ * A copy of `text` that keeps no larger string alive. V8 makes a slice of 13 units or more a view
+ * into its parent (the parser's folded page), so a short name taken from it would hold the page.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
+}
+
 /** Characters that may close a paragraph: sentence ends, closing quotes and brackets (both widths). */
 const CLOSING = new Set([...'。．.！!？?…”’」』）)"\'；;：:》〉】]']);
 
