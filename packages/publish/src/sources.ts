@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { SourceMeta } from '@newsdata/contract';
@@ -192,7 +193,9 @@ async function readStable(file: string, options: ReadOptions): Promise<Uint8Arra
   const { retries = 3, maxBytes = 50 * 1024 * 1024, settleMs = 200 } = options;
   for (let attempt = 0; attempt <= retries; attempt++) {
     try {
-      const before = await stat(file);
+      // Synchronous on purpose: a page is small, and the thread-pool round trips of stat, open, fstat,
+      // read, close and stat cost several times the read itself (2,000 pages: ~40 ms against ~300 ms).
+      const before = statSync(file);
       if (before.size > maxBytes) {
         throw dataError(
           'SOURCE_TOO_LARGE',
@@ -200,8 +203,8 @@ async function readStable(file: string, options: ReadOptions): Promise<Uint8Arra
           { file },
         );
       }
-      const bytes = await readFile(file);
-      const after = await stat(file);
+      const bytes = readFileSync(file);
+      const after = statSync(file);
       const same =
         before.size === after.size &&
         before.mtimeMs === after.mtimeMs &&
@@ -214,7 +217,7 @@ async function readStable(file: string, options: ReadOptions): Promise<Uint8Arra
       const age = Date.now() - after.mtimeMs;
       if (age < settleMs) {
         await sleep(settleMs - Math.max(age, 0), options.signal);
-        const settled = await stat(file);
+        const settled = statSync(file);
         if (
           settled.size !== after.size ||
           settled.mtimeMs !== after.mtimeMs ||
@@ -223,7 +226,7 @@ async function readStable(file: string, options: ReadOptions): Promise<Uint8Arra
         ) {
           continue;
         }
-        const again = await readFile(file);
+        const again = readFileSync(file);
         if (!again.equals(bytes)) continue;
       }
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
