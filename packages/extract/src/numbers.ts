@@ -20,9 +20,14 @@ export const CHINESE_NUMERAL_CHARS = '零〇一二两三四五六七八九十百
 
 const ARABIC = /^([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(千万|百万|万亿|[十百千万亿])?$/;
 
+const FULL_WIDTH = /[０-９，．]/;
+const FULL_WIDTH_ALL = /[０-９，．]/g;
+
 /** Full-width digits, comma and point to ASCII, so one grammar reads both. */
 export function toHalfWidthDigits(text: string): string {
-  return text.replace(/[０-９，．]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  // Most numbers are written in ASCII: a test is cheaper than a replace that finds nothing.
+  if (!FULL_WIDTH.test(text)) return text;
+  return text.replace(FULL_WIDTH_ALL, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
 /** Rounds away binary noise (1.2 × 1e8 = 120000000.00000001) without losing stated decimals. */

@@ -12,10 +12,10 @@ import {
 import { runtimeError } from '@newsdata/errors';
 import { type ParsedArticle, type ParsedPage, positionOf } from '@newsdata/parse';
 import { resolveDate } from './dates.js';
-import { extractDocuments } from './documents.js';
+import { countDocuments, titlesIn } from './documents.js';
 import { extractPeople } from './people.js';
-import { extractStatistics, type StatisticOptions } from './statistics.js';
-import { codePoints, compressLines } from './text.js';
+import { type StatisticOptions, statisticsIn } from './statistics.js';
+import { codePoints, compressLines, quotedRanges } from './text.js';
 
 /** What is known about the source beyond its text. */
 export interface SourceInfo {
@@ -41,7 +41,11 @@ function normalizeTitle(title: string): string {
  * articleId('dalian-2025-01-08', '市政协召开党组会议'); // 'dalian-2025-01-08~<12 hex>'
  */
 export function articleId(sourceId: string, title: string, occurrence = 1): string {
-  const basis = occurrence > 1 ? `${normalizeTitle(title)}#${occurrence}` : normalizeTitle(title);
+  return idOf(sourceId, normalizeTitle(title), occurrence);
+}
+
+function idOf(sourceId: string, normalizedTitle: string, occurrence: number): string {
+  const basis = occurrence > 1 ? `${normalizedTitle}#${occurrence}` : normalizedTitle;
   return `${sourceId}~${createHash('sha256').update(basis, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
@@ -74,8 +78,9 @@ export function toRecords(page: ParsedPage, source: SourceInfo, options: Statist
     const norm = normalizeTitle(parsed.title);
     const occurrence = (seenTitles.get(norm) ?? 0) + 1;
     seenTitles.set(norm, occurrence);
-    const id = articleId(source.source_id, parsed.title, occurrence);
+    const id = idOf(source.source_id, norm, occurrence);
     const texts = parsed.paragraphs.map((p) => p.text);
+    const charCounts = texts.map(codePoints);
     const lines = parsed.lines.length > 0 ? parsed.lines : parsed.paragraphs.flatMap(lineOf);
     const article: Article = {
       article_id: id,
@@ -93,23 +98,27 @@ export function toRecords(page: ParsedPage, source: SourceInfo, options: Statist
       dateline_date: parsed.dateline ? (resolveDate(parsed.dateline, date)?.iso ?? null) : null,
       section_count: parsed.sections.length,
       paragraph_count: parsed.paragraphs.length,
-      char_count: texts.reduce((n, t) => n + codePoints(t), 0),
+      char_count: charCounts.reduce((n, c) => n + c, 0),
       lead: texts[0]!,
       text: texts.join('\n'),
       source_lines: compressLines(lines, isBlank) as Article['source_lines'],
     };
     tables.articles.push(article);
-    for (const paragraph of parsed.paragraphs) {
+    // Quotes are found once per paragraph for both its statistics and its cited documents.
+    const titles: string[][] = [];
+    parsed.paragraphs.forEach((paragraph, p) => {
+      const quotes = quotedRanges(paragraph.text);
+      titles.push(titlesIn(paragraph.text, quotes));
       const row: Paragraph = {
         article_id: id,
         seq: paragraph.seq,
         section: paragraph.section || null,
         text: paragraph.text,
-        char_count: codePoints(paragraph.text),
+        char_count: charCounts[p]!,
         source_lines: compressLines(lineOf(paragraph), isBlank) as Paragraph['source_lines'],
       };
       tables.paragraphs.push(row);
-      extractStatistics(paragraph.text, options).forEach((s, k) => {
+      statisticsIn(paragraph.text, options, quotes).forEach((s, k) => {
         const at = positionOf(paragraph, s.index);
         const stat: Statistic = {
           statistic_id: `${id}-p${paragraph.seq}-n${k + 1}`,
@@ -128,12 +137,12 @@ export function toRecords(page: ParsedPage, source: SourceInfo, options: Statist
         };
         tables.statistics.push(stat);
       });
-    }
+    });
     for (const p of extractPeople(parsed)) {
       const person: Person = { article_id: id, name: p.name, role: p.role, titles: p.titles };
       if (person.name.length <= 12) tables.people.push(person);
     }
-    for (const d of extractDocuments(parsed)) {
+    for (const d of countDocuments(titles)) {
       const doc: Document = { article_id: id, title: d.title, mentions: d.mentions };
       tables.documents.push(doc);
     }

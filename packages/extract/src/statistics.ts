@@ -305,7 +305,8 @@ const isInnerQuote = charTest(/[“”‘’「」]/);
 const isCodeMark = charTest(/[A-Za-z·\-/#_.:]/);
 const PREFIX_QUALIFIERS = ['超过', '将近', '接近', '大约', '不足', '不到', '近', '约', '超', '逾'];
 const POST_QUALIFIERS = ['左右', '以上', '上下'];
-const VAGUE: Record<string, string> = { 上: '上', 数: '数', 几: '几' };
+/** Written before 十, 百, 千…, these make a rough count (上百, 数十, 几千). */
+const VAGUE = new Set(['上', '数', '几']);
 const CHANGE =
   /(?:由|从)[^,,。;;]*?(?:增加|增长|提高|提升|上升|下降|减少|缩减|降低|扩大|降至|升至|变为|发展)(?:到|至|为)?/gu;
 
@@ -509,6 +510,18 @@ function yearBefore(text: string, at: number): { year: number; length: number } 
  * extractStatistics('实现营业收入3365万元')[0]; // { value: 33650000, unit: '元', text: '3365万元', … }
  */
 export function extractStatistics(text: string, options: StatisticOptions = {}): StatisticMatch[] {
+  return statisticsIn(text, options);
+}
+
+/**
+ * {@link extractStatistics}, given the quoted ranges of the text when the caller has them (toRecords
+ * needs them for the documents too).
+ */
+export function statisticsIn(
+  text: string,
+  options: StatisticOptions,
+  quoted?: readonly (Range & { open: string })[],
+): StatisticMatch[] {
   const pattern = patternFor(options.units);
   // Quotes and idioms only matter around a quantity, and a third of a paper's paragraphs have none:
   // they are found at the first one.
@@ -524,7 +537,7 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
     let start = m.index;
     let end = start + m[0].length;
     const before = text[start - 1];
-    quotes ??= quotedRanges(text).filter((r) => r.open === '《' || r.end - r.start <= 22);
+    quotes ??= (quoted ?? quotedRanges(text)).filter((r) => r.open === '《' || r.end - r.start <= 22);
     idioms ??= idiomRanges(text);
     if (inRanges(quotes, start, end) || inRanges(idioms, start, end)) continue;
     if (before === '第' || before === '届' || before === '序' || (before && isCodeMark(before.charCodeAt(0))))
@@ -553,7 +566,7 @@ export function extractStatistics(text: string, options: StatisticOptions = {}):
       if (/[0-9A-Za-z]/.test(text[start - 1] ?? '') || /^[A-Za-z]/.test(after)) continue;
       if (/(?:电话|热线|编号|代码|邮编|号码|编码|代号)$/.test(text.slice(Math.max(0, start - 4), start)))
         continue;
-      const vague = VAGUE[before ?? ''];
+      const vague = before !== undefined && VAGUE.has(before) ? before : undefined;
       if (isChinese) {
         if (vague && /^[十百千万亿]$/.test(num)) {
           start -= 1;

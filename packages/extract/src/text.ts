@@ -14,6 +14,7 @@ const OPENERS: Record<string, string> = {
 };
 
 const OPENER_SET = new Set(Object.keys(OPENERS));
+const OPENER_OF = new Map(Object.entries(OPENERS).map(([open, close]) => [close, open]));
 const MARKS = new RegExp(`[${Object.keys(OPENERS).join('')}${Object.values(OPENERS).join('')}]`, 'gu');
 
 /**
@@ -22,21 +23,26 @@ const MARKS = new RegExp(`[${Object.keys(OPENERS).join('')}${Object.values(OPENE
  */
 export function quotedRanges(text: string): (Range & { open: string })[] {
   const out: (Range & { open: string })[] = [];
-  const stack: { open: string; at: number }[] = [];
+  // The open marks and where they are, as two arrays: no object per mark.
+  const opens: string[] = [];
+  const ats: number[] = [];
   // exec on the shared pattern: matchAll would copy it on every call.
   MARKS.lastIndex = 0;
   for (let m = MARKS.exec(text); m; m = MARKS.exec(text)) {
     const c = m[0];
     const i = m.index;
     if (OPENER_SET.has(c)) {
-      stack.push({ open: c, at: i });
+      opens.push(c);
+      ats.push(i);
       continue;
     }
-    const top = stack.findLastIndex((s) => OPENERS[s.open] === c);
+    const top = opens.lastIndexOf(OPENER_OF.get(c)!);
     if (top >= 0) {
-      const opened = stack[top]!;
-      stack.length = top;
-      if (stack.length === 0) out.push({ open: opened.open, start: opened.at, end: i + 1 });
+      const open = opens[top]!;
+      const at = ats[top]!;
+      opens.length = top;
+      ats.length = top;
+      if (top === 0) out.push({ open, start: at, end: i + 1 });
     }
   }
   return out;
@@ -90,19 +96,20 @@ export function charTest(pattern: RegExp): (code: number) => boolean {
   };
 }
 
-const TERMINATORS = new Set(['。', '!', '?', '!', '?', ';', ';'].map((c) => c.charCodeAt(0)));
-const CLOSERS = new Set(['”', '’', '」', '』', ')', ')'].map((c) => c.charCodeAt(0)));
+const TERMINATORS = startTable('。!?!?;;');
+const CLOSERS = startTable('”’」』))');
 
 /** The sentence around `index`: from after the previous terminator to the next one (inclusive). */
 export function sentenceAt(text: string, index: number): string {
-  // Character codes, not one-character strings: this runs for every statistic over its whole sentence.
+  // Code units looked up in tables, not one-character strings in sets: this runs for every
+  // statistic over its whole sentence.
   let start = index;
-  while (start > 0 && !TERMINATORS.has(text.charCodeAt(start - 1))) start--;
-  while (start < index && CLOSERS.has(text.charCodeAt(start))) start++;
+  while (start > 0 && TERMINATORS[text.charCodeAt(start - 1)] === 0) start--;
+  while (start < index && CLOSERS[text.charCodeAt(start)] === 1) start++;
   let end = index;
-  while (end < text.length && !TERMINATORS.has(text.charCodeAt(end))) end++;
+  while (end < text.length && TERMINATORS[text.charCodeAt(end)] === 0) end++;
   if (end < text.length) end++;
-  while (end < text.length && CLOSERS.has(text.charCodeAt(end))) end++;
+  while (end < text.length && CLOSERS[text.charCodeAt(end)] === 1) end++;
   return text.slice(start, end).trim();
 }
 
@@ -116,6 +123,14 @@ export function codePoints(text: string): number {
   return n;
 }
 
+/** The distinct numbers in ascending order; a paragraph's lines mostly come so already. */
+function ascendingUnique(lines: Iterable<number>): number[] {
+  const list = Array.isArray(lines) ? (lines as number[]) : [...lines];
+  let ascending = true;
+  for (let i = 1; i < list.length && ascending; i++) ascending = list[i - 1]! < list[i]!;
+  return ascending ? list : [...new Set(list)].sort((a, b) => a - b);
+}
+
 /**
  * Line numbers as compressed ranges: [9, 13, 14, 15] → ['9', '13-15']. With `isBlank`, a gap of
  * blank lines does not break a range: [13, 15, 17] with 14 and 16 blank → ['13-17'].
@@ -124,7 +139,7 @@ export function compressLines(
   lines: Iterable<number>,
   isBlank: (line: number) => boolean = () => false,
 ): string[] {
-  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  const sorted = ascendingUnique(lines);
   const out: string[] = [];
   let i = 0;
   const joins = (from: number, to: number) => {
