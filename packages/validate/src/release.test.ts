@@ -334,6 +334,24 @@ describe('validateRelease', () => {
     );
   });
 
+  it('calls a paragraph empty exactly when trimming leaves nothing, whatever white space it has', () => {
+    // Every kind of white space and line end JavaScript trims, and some characters that are not.
+    const char = fc.constantFrom(
+      ...' \t\n\v\f\r\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff',
+      ...'\u0085\u200b\u3001字A!',
+    );
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 6 }), (chars) => {
+        const page = fixturePage();
+        const text = chars.join('');
+        page.tables.paragraphs[3]!.text = text;
+        const types = validateRelease(page).problems.map((p) => p.type);
+        expect(types.includes('empty-paragraph')).toBe(text.trim() === '');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('turns an undecodable source into an error at its byte offset', () => {
     const page = fixturePage();
     page.sources.push({
