@@ -35,7 +35,26 @@ const FORMULA_TRIGGERS = new Set([
  * @example guardFormula('市政协') // "市政协"
  */
 export function guardFormula(text: string): string {
-  return text.length > 0 && FORMULA_TRIGGERS.has(text[0]!) ? `'${text}` : text;
+  return startsLikeFormula(text) ? `'${text}` : text;
+}
+
+/** The first UTF-16 units of {@link FORMULA_TRIGGERS}. */
+const TRIGGER_CODES = new Set([...FORMULA_TRIGGERS].map((trigger) => trigger.charCodeAt(0)));
+
+function startsLikeFormula(text: string): boolean {
+  // By code unit: `text[0]` would make a string of a CJK character for every cell it looks at.
+  return text.length > 0 && TRIGGER_CODES.has(text.charCodeAt(0));
+}
+
+/**
+ * Whether the excel flavour writes this value's cell otherwise than the standard one, given the
+ * standard cell (`cellOf(value, 'standard')`): a text or list cell that gets a formula guard.
+ *
+ * @example isGuardedInExcel('-20℃', '-20℃') // true
+ * @example isGuardedInExcel(-20, '-20') // false: numbers are never guarded
+ */
+export function isGuardedInExcel(value: unknown, cell: string): boolean {
+  return (typeof value === 'string' || Array.isArray(value)) && startsLikeFormula(cell);
 }
 
 /**

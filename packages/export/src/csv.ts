@@ -1,6 +1,6 @@
 import { columnsOf, type TableName } from '@newsdata/contract';
 import { type Options, stringify } from 'csv-stringify/sync';
-import { type CsvFlavour, cellOf } from './cells.js';
+import { type CsvFlavour, cellOf, isGuardedInExcel } from './cells.js';
 import type { AnyRow } from './rows.js';
 
 /** The UTF-8 byte order mark that opens every file of the excel flavour. */
@@ -52,24 +52,87 @@ export function csvCell(text: string): string {
  * @example csvChunks('documents', [{ article_id: 'p~0a1b2c3d', title: '民法典', mentions: 2 }], 'standard')
  * // one chunk: "article_id,title,mentions\r\np~0a1b2c3d,民法典,2\r\n"
  */
-export function* csvChunks(
+export function csvChunks(
   table: TableName,
   rows: readonly AnyRow[],
   flavour: CsvFlavour,
 ): Generator<Uint8Array, void, undefined> {
-  const columns = columnsOf(table);
-  if (flavour === 'excel') yield UTF8_BOM.slice();
-  // csv-stringify's sync API over batches of records: faster than its stream API or one call for all
-  // rows, and it keeps `chunks()` synchronous.
-  let batch: string[][] = [columns];
-  for (const row of rows) {
-    const record = new Array<string>(columns.length);
-    for (let i = 0; i < columns.length; i++) record[i] = cellOf(row[columns[i]!], flavour);
-    batch.push(record);
-    if (batch.length === BATCH_ROWS) {
-      yield Buffer.from(stringify(batch, CSV_OPTIONS), 'utf8');
-      batch = [];
+  return new CsvTable(table, rows, false).chunks(flavour);
+}
+
+/** A batch of records as standard CSV text, and whether the excel flavour writes one of its cells otherwise. */
+interface Batch {
+  start: number;
+  end: number;
+  text: string;
+  guarded: boolean;
+}
+
+/**
+ * Both CSV flavours of one table. The excel flavour differs from the standard one only by its BOM and
+ * by the formula guard of text cells that start like a formula, which are rare: so, when `keep` is
+ * set, each batch is rendered once as standard text, kept, and reused as it is for excel unless one
+ * of its cells is guarded (that batch alone is rendered again for excel). Without `keep` each call of
+ * `chunks` renders its flavour afresh and holds nothing.
+ */
+export class CsvTable {
+  private readonly columns: readonly string[];
+  private kept: Batch[] | undefined;
+
+  constructor(
+    table: TableName,
+    private readonly rows: readonly AnyRow[],
+    private readonly keep: boolean,
+  ) {
+    this.columns = columnsOf(table);
+  }
+
+  *chunks(flavour: CsvFlavour): Generator<Uint8Array, void, undefined> {
+    if (flavour === 'excel') yield UTF8_BOM.slice();
+    for (const batch of this.batches()) {
+      const text =
+        flavour === 'standard' || !batch.guarded ? batch.text : this.render(batch.start, batch.end, 'excel');
+      yield Buffer.from(text, 'utf8');
     }
   }
-  if (batch.length > 0) yield Buffer.from(stringify(batch, CSV_OPTIONS), 'utf8');
+
+  private batches(): Iterable<Batch> {
+    if (!this.keep) return this.standardBatches();
+    this.kept ??= [...this.standardBatches()];
+    return this.kept;
+  }
+
+  private *standardBatches(): Generator<Batch, void, undefined> {
+    let start = 0;
+    do {
+      const end = Math.min(start + BATCH_ROWS, this.rows.length);
+      const guarded = { any: false };
+      const text = this.render(start, end, 'standard', guarded);
+      yield { start, end, text, guarded: guarded.any };
+      start = end;
+    } while (start < this.rows.length);
+  }
+
+  /**
+   * Records `start` to `end` in one flavour, after the header row when `start` is 0; sets `guarded.any`
+   * when a cell would be guarded in the excel flavour.
+   */
+  private render(start: number, end: number, flavour: CsvFlavour, guarded?: { any: boolean }): string {
+    const columns = this.columns;
+    const records: string[][] = start === 0 ? [columns as string[]] : [];
+    for (let r = start; r < end; r++) {
+      const row = this.rows[r]!;
+      const record = new Array<string>(columns.length);
+      for (let i = 0; i < columns.length; i++) {
+        const value = row[columns[i]!];
+        const cell = cellOf(value, flavour);
+        if (guarded !== undefined && !guarded.any && isGuardedInExcel(value, cell)) guarded.any = true;
+        record[i] = cell;
+      }
+      records.push(record);
+    }
+    // csv-stringify's sync API over batches of records: faster than its stream API or one call for all
+    // rows, and it keeps `chunks()` synchronous.
+    return stringify(records, CSV_OPTIONS);
+  }
 }

@@ -3,8 +3,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { guardFormula } from './cells.js';
+import { csvChunks, UTF8_BOM } from './csv.js';
 import { bytesOf, expectCsvMatchesNdjson, fileAt, fixtureTables, readNdjson } from './fixtures.test-data.js';
 import { planRelease } from './plan.js';
+import { type AnyRow, sortTables } from './rows.js';
 
 describe('planRelease', () => {
   it('uses fixture rows that are valid against the schemas', () => {
@@ -79,6 +82,68 @@ describe('planRelease', () => {
     expect(stats).toContain(",'-20℃,"); // text starting with - is guarded
     expect(stats).toContain(',-20,'); // the number -20 is not
     expect(bytesOf(fileAt(files, 'excel/people.csv')).toString('utf8')).toContain(",'+新闻发言人\r\n");
+  });
+
+  it('writes the excel flavour as the BOM and the standard bytes of the guarded values', () => {
+    const tables = fixtureTables();
+    const article_id = tables.articles[0]!.article_id;
+    // Batches of 512 records: long tables mix batches with and without a guarded cell.
+    const cell = fc.tuple(fc.constantFrom('', '=', '+', '-', '@', "'", '\t', '\r', '＝', '中'), fc.string());
+    const joined = ([first, rest]: [string, string]) => `${first}${rest}`;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(cell, fc.array(cell, { maxLength: 2 })), { maxLength: 1200 }),
+        (cells) => {
+          const documents = cells.map(([title], i) => ({
+            article_id,
+            title: `${joined(title)}#${i}`,
+            mentions: -i,
+          }));
+          const people = cells.map(([name, titles], i) => ({
+            article_id,
+            name: `${joined(name)}#${i}`,
+            role: 'mentioned' as const,
+            titles: titles.map(joined).filter((item) => item !== '' && !item.includes(';')),
+          }));
+          const input = { ...tables, documents, people };
+          const files = planRelease(input);
+          const sorted = sortTables(input);
+          for (const table of tableNames) {
+            const excel = bytesOf(fileAt(files, `excel/${table}.csv`));
+            // In the excel file's row order: a guard could change the order of keys.
+            const standard = Buffer.concat([...csvChunks(table, sorted[table].map(guardValues), 'standard')]);
+            expect(excel.equals(Buffer.concat([UTF8_BOM, standard]))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('writes the same bytes for a table too long to keep its rendering between files', () => {
+    const tables = fixtureTables();
+    const article_id = tables.articles[0]!.article_id;
+    const documents = Array.from({ length: 20_001 }, (_, i) => ({
+      article_id,
+      title: i % 7000 === 3 ? `=文件${i}` : `文件,${i}`,
+      mentions: i,
+    }));
+    const files = planRelease({ ...tables, documents });
+    const sorted = sortTables({ ...tables, documents }).documents;
+    const standard = Buffer.concat([...csvChunks('documents', sorted, 'standard')]);
+    const guarded = Buffer.concat([...csvChunks('documents', sorted.map(guardValues), 'standard')]);
+    for (let round = 0; round < 2; round++) {
+      expect(bytesOf(fileAt(files, 'documents.csv')).equals(standard)).toBe(true);
+      expect(bytesOf(fileAt(files, 'excel/documents.csv')).equals(Buffer.concat([UTF8_BOM, guarded]))).toBe(
+        true,
+      );
+    }
+    const nested = JSON.parse(bytesOf(fileAt(files, 'articles.json')).toString('utf8')) as {
+      documents: unknown[];
+    }[];
+    expect(nested.flatMap((article) => article.documents)).toEqual(
+      readNdjson(bytesOf(fileAt(files, 'documents.ndjson'))),
+    );
   });
 
   it('nests each article with its rows in articles.json, the same rows as the NDJSON files', () => {
@@ -187,6 +252,20 @@ describe('planRelease', () => {
     expect(() => planRelease({ ...tables, statistics: [statistic] })).toThrow(/not finite/);
   });
 });
+
+/** The row with the excel flavour's formula guard applied to its text values and lists. */
+function guardValues(row: AnyRow): AnyRow {
+  return Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [
+      column,
+      typeof value === 'string'
+        ? guardFormula(value)
+        : Array.isArray(value)
+          ? value.map((item, i) => (i === 0 ? guardFormula(item) : item))
+          : value,
+    ]),
+  );
+}
 
 /** The same tables with rows shuffled and each row's properties in another order. */
 function shuffleTables(tables: ReturnType<typeof fixtureTables>, seed: number) {

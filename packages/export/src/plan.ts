@@ -1,6 +1,6 @@
 import { type TableName, type Tables, tableNames, tables } from '@newsdata/contract';
 import type { CsvFlavour } from './cells.js';
-import { csvChunks } from './csv.js';
+import { CsvTable } from './csv.js';
 import type { ReleaseOptions } from './datapackage.js';
 import { ChunkBuffer } from './json.js';
 import { type AnyRow, rowJsonWriter, type SortedTables, sortTables } from './rows.js';
@@ -44,7 +44,9 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
  *
  * Within one call each row is serialised once: the canonical JSON lines of a table are made the first
  * time a file needs them (its NDJSON file or `articles.json`) and kept for the other file and for
- * later calls of `chunks()`. A caller that only reads the CSV files never makes them.
+ * later calls of `chunks()`; likewise each batch of CSV records is rendered once for both flavours
+ * unless one of its cells gets a formula guard in the excel flavour. Nothing is made before a file
+ * needs it, so a caller that only reads the CSV files never makes the JSON lines.
  *
  * Throws a data error (`EXPORT_DUPLICATE_KEY`, `EXPORT_ORPHAN_ROW`, `EXPORT_VALUE_UNWRITABLE`) when
  * the tables could not be written deterministically or read back the same; validated tables never do.
@@ -56,6 +58,9 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
 export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): ReleaseFile[] {
   const sorted = sortTables(input);
   const lines = memoLines(sorted);
+  const csv = new Map(
+    tableNames.map((table) => [table, new CsvTable(table, sorted[table], keeps(sorted[table]))]),
+  );
   const files: ReleaseFile[] = [];
   for (const flavour of ['standard', 'excel'] as const) {
     for (const table of tableNames) {
@@ -66,7 +71,7 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
         flavour,
         mediatype: MEDIA_TYPES.csv,
         rows: sorted[table].length,
-        chunks: () => csvChunks(table, sorted[table], flavour),
+        chunks: () => csv.get(table)!.chunks(flavour),
       });
     }
   }
@@ -94,14 +99,25 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
 /** The canonical JSON line of every row of a table (`rowJsonWriter`), in the table's sorted order. */
 type LinesOf = (table: TableName) => readonly string[];
 
-/** {@link LinesOf} over sorted tables, each table's lines made on first use and then kept. */
+/**
+ * Tables of up to this many rows keep what one file renders for another (their NDJSON lines, their
+ * standard CSV text). A source has a few hundred rows; a call over a whole corpus renders each file
+ * afresh instead of holding a second copy of the corpus in memory.
+ */
+const KEEP_MAX_ROWS = 20_000;
+
+function keeps(rows: readonly AnyRow[]): boolean {
+  return rows.length <= KEEP_MAX_ROWS;
+}
+
+/** {@link LinesOf} over sorted tables, each table's lines made on first use and then kept (see `keeps`). */
 function memoLines(sorted: SortedTables): LinesOf {
   const made = new Map<TableName, readonly string[]>();
   return (table) => {
     let lines = made.get(table);
     if (lines === undefined) {
       lines = sorted[table].map(rowJsonWriter(table));
-      made.set(table, lines);
+      if (keeps(sorted[table])) made.set(table, lines);
     }
     return lines;
   };
