@@ -222,7 +222,8 @@ function unitsOf(
     if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
     else if (end - start <= 80 && isFurniture(folded)) unit.kind = 'noise';
     else if (isCaption(folded, end - start <= 160)) unit.kind = 'noise';
-    else if (end - start <= 24) {
+    else if (end - start <= 24 && folded.charCodeAt(0) === 0x28) {
+      // A marker line is bracketed: the trimmed line starts with its '('.
       const marker = MARKER_LINE.exec(folded.replace(/\s+/g, ''));
       if (marker) {
         unit.kind = 'marker';
@@ -696,6 +697,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           );
         }
         const titleKey = keyOf(mainFolded);
+        const ownKey = keyOf(fold(title));
         const art: Art = {
           order: arts.length,
           title,
@@ -711,14 +713,14 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
           paras: [],
           lines: run.map((u) => u.n),
           vocabulary: new Vocabulary(),
-          keys: [titleKey, keyOf(fold(title))],
+          keys: [titleKey, ownKey],
         };
         art.vocabulary.add(title);
         if (art.subtitle) art.vocabulary.add(art.subtitle);
         arts.push(art);
         // A kicker is not a key: two articles may share one (新春走基层:), and it is no jump line.
         jumpKeys.set(titleKey, art);
-        jumpKeys.set(keyOf(fold(title)), art);
+        jumpKeys.set(ownKey, art);
         cur = art;
         flushPendingUp(art);
         last = { kind: 'head', art, block: run[run.length - 1]!.block };
@@ -963,7 +965,7 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
     dateline: art.dateline,
     sections: art.sections,
     paragraphs: art.paras.map((para, p) => paragraphOf(para, p + 1, lines, lineStarts)),
-    lines: art.lines.sort((a, b) => a - b),
+    lines: ascending(art.lines),
   }));
   warnings.sort((a, b) => a.line - b.line || a.column - b.column);
   const nonBlank = units.length + noise.length;
@@ -986,6 +988,12 @@ export function parsePage(input: Uint8Array | string, options: ParseOptions = {}
       })),
     accounting: { nonBlank, inArticles, inNoise: noise.length, inWarnings },
   };
+}
+
+/** `lines` sorted in place. They are nearly always in order already: then Array#sort (which allocates a work area) is skipped. */
+function ascending(lines: number[]): number[] {
+  for (let k = 1; k < lines.length; k++) if (lines[k - 1]! > lines[k]!) return lines.sort((a, b) => a - b);
+  return lines;
 }
 
 /** Build the published paragraph: text joined from its pieces, with a span per piece. */
