@@ -60,18 +60,18 @@ export function csvChunks(
   return new CsvTable(table, rows, false).chunks(flavour);
 }
 
-/** A batch of records as standard CSV text, and whether the excel flavour writes one of its cells otherwise. */
+/** A batch of records as standard CSV bytes, and whether the excel flavour writes one of its cells otherwise. */
 interface Batch {
   start: number;
   end: number;
-  text: string;
+  bytes: Uint8Array;
   guarded: boolean;
 }
 
 /**
  * Both CSV flavours of one table. The excel flavour differs from the standard one only by its BOM and
  * by the formula guard of text cells that start like a formula, which are rare: so, when `keep` is
- * set, each batch is rendered once as standard text, kept, and reused as it is for excel unless one
+ * set, each batch is rendered once as standard bytes, kept, and reused as they are for excel unless one
  * of its cells is guarded (that batch alone is rendered again for excel). Without `keep` each call of
  * `chunks` renders its flavour afresh and holds nothing.
  */
@@ -90,9 +90,13 @@ export class CsvTable {
   *chunks(flavour: CsvFlavour): Generator<Uint8Array, void, undefined> {
     if (flavour === 'excel') yield UTF8_BOM.slice();
     for (const batch of this.batches()) {
-      const text =
-        flavour === 'standard' || !batch.guarded ? batch.text : this.render(batch.start, batch.end, 'excel');
-      yield Buffer.from(text, 'utf8');
+      if (flavour === 'excel' && batch.guarded) {
+        yield Buffer.from(this.render(batch.start, batch.end, 'excel'), 'utf8');
+      } else {
+        // Kept bytes are handed out as a copy, so that a caller changing its chunks cannot change the
+        // next call's; copying is many times cheaper than encoding the text again.
+        yield this.keep ? Buffer.from(batch.bytes) : batch.bytes;
+      }
     }
   }
 
@@ -107,8 +111,8 @@ export class CsvTable {
     do {
       const end = Math.min(start + BATCH_ROWS, this.rows.length);
       const guarded = { any: false };
-      const text = this.render(start, end, 'standard', guarded);
-      yield { start, end, text, guarded: guarded.any };
+      const bytes = Buffer.from(this.render(start, end, 'standard', guarded), 'utf8');
+      yield { start, end, bytes, guarded: guarded.any };
       start = end;
     } while (start < this.rows.length);
   }
