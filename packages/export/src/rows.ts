@@ -91,6 +91,20 @@ export function rowJsonWriter(table: TableName): (row: AnyRow) => string {
   // Column names are not array indices, so a fresh object keeps them in insertion (schema) order and
   // the native serializer, much faster than joining per-value strings, writes the same bytes.
   return (row) => {
+    // Rows made by the extractor already hold exactly the columns, in order: serialise them as they
+    // are, without the copy (15% of the time of a line).
+    if (Object.getPrototypeOf(row) === Object.prototype) {
+      let i = 0;
+      let same = true;
+      for (const key in row) {
+        if (key !== columns[i] || row[key] === undefined) {
+          same = false;
+          break;
+        }
+        i++;
+      }
+      if (same && i === columns.length) return JSON.stringify(row);
+    }
     const ordered: AnyRow = {};
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
