@@ -30,6 +30,15 @@ export function toHalfWidthDigits(text: string): string {
   return text.replace(FULL_WIDTH_ALL, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
+function isAsciiDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Rounds away binary noise (1.2 × 1e8 = 120000000.00000001) without losing stated decimals. */
 function tidy(value: number): number {
   // An integer below 10^15 has at most 15 significant digits: toPrecision(15) gives it back unchanged.
@@ -69,6 +78,8 @@ function chineseInteger(text: string): number | null {
 }
 
 function anyNumber(text: string): number | null {
+  // Most numbers are plain digits: no grammar needed.
+  if (isAsciiDigits(text)) return tidy(Number(text));
   const arabic = ARABIC.exec(text);
   if (arabic) {
     const base = Number(arabic[1]!.replaceAll(',', ''));
@@ -100,7 +111,7 @@ export function parseChineseNumber(text: string): number | null {
   const t = toHalfWidthDigits(text.trim());
   if (t.length === 0) return null;
   if (t.startsWith('百分之')) return anyNumber(t.slice(3));
-  const fraction = /^(.+)分之(.+)$/.exec(t);
+  const fraction = t.includes('分之') ? /^(.+)分之(.+)$/.exec(t) : null;
   if (fraction) {
     const denominator = anyNumber(fraction[1]!);
     const numerator = anyNumber(fraction[2]!);

@@ -135,6 +135,7 @@ const TITLE_ALT = [...TITLE_WORDS].sort((a, b) => b.length - a.length).join('|')
 /** A title phrase ends in a title word; a name of 2–3 characters follows; a verb follows the name. */
 const PERSON = new RegExp(`(${TITLE_ALT})(?=\\p{Script=Han}{2})`, 'uy');
 const TITLE_STARTS = startTable(TITLE_WORDS.map((t) => t[0]).join(''));
+const TITLE_SECONDS = startTable(TITLE_WORDS.map((t) => t[1]).join(''));
 const TITLE_BOUNDARY = /[,,。;;::!!??()()“”‘’《》\s—…·]/;
 
 const COMPOUND_SET = new Set(COMPOUND_SURNAMES);
@@ -169,9 +170,9 @@ export function findMentionedPeople(text: string): PersonMention[] {
   const out: PersonMention[] = [];
   // The pattern is tried only where a title can start (see nextMatch).
   for (
-    let m = nextMatch(PERSON, text, 0, TITLE_STARTS);
+    let m = nextMatch(PERSON, text, 0, TITLE_STARTS, TITLE_SECONDS);
     m;
-    m = nextMatch(PERSON, text, m.index + m[0].length, TITLE_STARTS)
+    m = nextMatch(PERSON, text, m.index + m[0].length, TITLE_STARTS, TITLE_SECONDS)
   ) {
     const title = m[1]!;
     const afterTitle = m.index + title.length;

@@ -301,6 +301,9 @@ const AFTER_STOPS = new Set([
 ]);
 const isBoundary = charTest(/[\s,,。;;::、!!??()()[\]【】…—·0-9A-Za-z%]/);
 const isInnerQuote = charTest(/[“”‘’「」]/);
+const isAsciiLetter = charTest(/[A-Za-z]/);
+/** After a duration, these make it a span of time (3天内, 24小时以上), not the name of a service. */
+const isSpanWord = charTest(/[内以之后前左右的]/);
 /** Before a number, these make it part of a code or name (A1, No.3, 3#), not a quantity. */
 const isCodeMark = charTest(/[A-Za-z·\-/#_.:]/);
 const PREFIX_QUALIFIERS = ['超过', '将近', '接近', '大约', '不足', '不到', '近', '约', '超', '逾'];
@@ -313,15 +316,30 @@ const CHANGE =
 const CN = `[${CHINESE_NUMERAL_CHARS}]`;
 const ARABIC = '[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?';
 
-function buildPattern(units: readonly string[]): RegExp {
+/** The pattern of quantities with a set of units, and the characters that can follow its first. */
+interface QuantityPattern {
+  sticky: RegExp;
+  /** Undefined when a unit is empty and a match can be one character long. */
+  seconds: Uint8Array | undefined;
+}
+
+function buildPattern(units: readonly string[]): QuantityPattern {
   const sorted = [...new Set(units)].sort((a, b) => b.length - a.length);
   const unitAlt = sorted.map((u) => u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  return new RegExp(
+  const sticky = new RegExp(
     `(?<pct>百分之(?:${ARABIC}|${CN}+(?:点[零〇一二三四五六七八九]+)?))` +
       `|(?<frac>${CN}+分之${CN}+)` +
       `|(?<num>${ARABIC}|${CN}+)(?<suf>余|多|来)?(?<scale>千万|百万|万|亿)?(?<suf2>余|多)?(?<unit>%|％|${unitAlt})`,
     'uy',
   );
+  // After the first character: more digits or numerals, a separator or point, 分 (之), a suffix,
+  // a scale or a unit.
+  const seconds = sorted.includes('')
+    ? undefined
+    : startTable(
+        `0123456789０１２３４５６７８９,，.．${CHINESE_NUMERAL_CHARS}分余多来%％${sorted.map((u) => u[0]).join('')}`,
+      );
+  return { sticky, seconds };
 }
 
 /** Every quantity starts with a digit or a numeral (百分之 with 百). */
@@ -329,9 +347,9 @@ const QUANTITY_STARTS = startTable(`0123456789０１２３４５６７８９${CH
 
 const defaultPattern = buildPattern(UNITS);
 // Compiling the pattern costs more than scanning a paragraph with it: one per set of extra units.
-const patterns = new Map<string, RegExp>();
+const patterns = new Map<string, QuantityPattern>();
 
-function patternFor(extra: readonly string[] | undefined): RegExp {
+function patternFor(extra: readonly string[] | undefined): QuantityPattern {
   if (!extra?.length) return defaultPattern;
   const key = extra.join('\0');
   let pattern = patterns.get(key);
@@ -490,11 +508,14 @@ function changeRanges(
 }
 
 const YEAR_BEFORE = /([12][0-9]{3})年(?:的|底|末|初)?$/;
+/** The characters a written year can end with. */
+const YEAR_ENDS = new Set(['年', '的', '底', '末', '初']);
 
 /** The year written right before `at` (2023年的10家) and how long it is written. */
 function yearBefore(text: string, at: number): { year: number; length: number } | null {
   // The year is at most 6 characters long: the 8 before `at` hold it, and the regex need not scan
   // the paragraph from its start to reach its end.
+  if (!YEAR_ENDS.has(text[at - 1] ?? '')) return null;
   const m = YEAR_BEFORE.exec(text.slice(Math.max(0, at - 8), at));
   return m ? { year: Number(m[1]), length: m[0].length } : null;
 }
@@ -522,16 +543,16 @@ export function statisticsIn(
   options: StatisticOptions,
   quoted?: readonly (Range & { open: string })[],
 ): StatisticMatch[] {
-  const pattern = patternFor(options.units);
+  const { sticky, seconds } = patternFor(options.units);
   // Quotes and idioms only matter around a quantity, and a third of a paper's paragraphs have none:
   // they are found at the first one.
   let quotes: Range[] | undefined;
   let idioms: Range[] | undefined;
   const found: { match: StatisticMatch; end: number; hasAfterLabel: boolean }[] = [];
   for (
-    let m = nextMatch(pattern, text, 0, QUANTITY_STARTS);
+    let m = nextMatch(sticky, text, 0, QUANTITY_STARTS, seconds);
     m;
-    m = nextMatch(pattern, text, m.index + m[0].length, QUANTITY_STARTS)
+    m = nextMatch(sticky, text, m.index + m[0].length, QUANTITY_STARTS, seconds)
   ) {
     const g = m.groups!;
     let start = m.index;
@@ -542,7 +563,9 @@ export function statisticsIn(
     if (inRanges(quotes, start, end) || inRanges(idioms, start, end)) continue;
     if (before === '第' || before === '届' || before === '序' || (before && isCodeMark(before.charCodeAt(0))))
       continue;
-    const after = text.slice(end);
+    // Where the match ends, before a post qualifier moves `end`; tests read the text from there
+    // rather than from a slice of the rest.
+    const matchEnd = end;
     let unit: string;
     let value: number | null;
     let qualifier: string | null = null;
@@ -563,7 +586,7 @@ export function statisticsIn(
       const isChinese = !/[0-9]/.test(num);
       if (!isChinese && /^0[0-9]/.test(num)) continue;
       if (!isChinese && num.replace(/\D/g, '').length >= 7 && !g.scale) continue;
-      if (/[0-9A-Za-z]/.test(text[start - 1] ?? '') || /^[A-Za-z]/.test(after)) continue;
+      if (/[0-9A-Za-z]/.test(text[start - 1] ?? '') || isAsciiLetter(text.charCodeAt(matchEnd))) continue;
       if (/(?:电话|热线|编号|代码|邮编|号码|编码|代号)$/.test(text.slice(Math.max(0, start - 4), start)))
         continue;
       const vague = before !== undefined && VAGUE.has(before) ? before : undefined;
@@ -574,9 +597,9 @@ export function statisticsIn(
         } else if (num === '一' || (/^[百千万亿]$/.test(num) && !(g.suf ?? g.suf2))) {
           continue;
         }
-        if (after.startsWith(g.unit!.slice(-1)) && g.unit!.length === 1) continue; // 一件件, 一个个
+        if (text.startsWith(g.unit!.slice(-1), matchEnd) && g.unit!.length === 1) continue; // 一件件, 一个个
       }
-      if (DURATIONS.has(unit) && isCjk(after[0]) && !/^[内以之后前左右的]/.test(after)) continue;
+      if (DURATIONS.has(unit) && isCjk(text[matchEnd]) && !isSpanWord(text.charCodeAt(matchEnd))) continue;
       value = parseChineseNumber(num + (g.scale ?? ''));
       const suffix = g.suf ?? g.suf2;
       if (suffix) qualifier = qualifier ?? suffix;
@@ -589,7 +612,7 @@ export function statisticsIn(
         start -= prefix.length;
       }
     }
-    const post = POST_QUALIFIERS.find((q) => after.startsWith(q));
+    const post = POST_QUALIFIERS.find((q) => text.startsWith(q, matchEnd));
     if (post) {
       qualifier = qualifier ?? post;
       end += post.length;

@@ -13,9 +13,17 @@ const OPENERS: Record<string, string> = {
   '〈': '〉',
 };
 
-const OPENER_SET = new Set(Object.keys(OPENERS));
-const OPENER_OF = new Map(Object.entries(OPENERS).map(([open, close]) => [close, open]));
-const MARKS = new RegExp(`[${Object.keys(OPENERS).join('')}${Object.values(OPENERS).join('')}]`, 'gu');
+/** Per code unit: 0 no mark, 1 an opener, 2 a closer. */
+const MARK_KIND = new Uint8Array(0x10000);
+/** The opener of each closer, and each opener as a string, by code unit. */
+const OPENER_OF_CLOSER = new Map<number, number>();
+const OPENER_TEXT = new Map<number, string>();
+for (const [open, close] of Object.entries(OPENERS)) {
+  MARK_KIND[open.charCodeAt(0)] = 1;
+  MARK_KIND[close.charCodeAt(0)] = 2;
+  OPENER_OF_CLOSER.set(close.charCodeAt(0), open.charCodeAt(0));
+  OPENER_TEXT.set(open.charCodeAt(0), open);
+}
 
 /**
  * Ranges enclosed by quotation or title marks (outermost pairs only). An opener with no closer in
@@ -23,27 +31,27 @@ const MARKS = new RegExp(`[${Object.keys(OPENERS).join('')}${Object.values(OPENE
  */
 export function quotedRanges(text: string): (Range & { open: string })[] {
   const out: (Range & { open: string })[] = [];
-  // The open marks and where they are, as two arrays: no object per mark.
-  const opens: string[] = [];
+  // The open marks and where they are, as two arrays of numbers: no object or string per mark.
+  const opens: number[] = [];
   const ats: number[] = [];
-  // exec on the shared pattern: matchAll would copy it on every call.
-  MARKS.lastIndex = 0;
-  for (let m = MARKS.exec(text); m; m = MARKS.exec(text)) {
-    const c = m[0];
-    const i = m.index;
-    if (OPENER_SET.has(c)) {
-      opens.push(c);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const kind = MARK_KIND[code];
+    if (kind === 0) continue;
+    if (kind === 1) {
+      opens.push(code);
       ats.push(i);
       continue;
     }
-    const top = opens.lastIndexOf(OPENER_OF.get(c)!);
-    if (top >= 0) {
-      const open = opens[top]!;
-      const at = ats[top]!;
-      opens.length = top;
-      ats.length = top;
-      if (top === 0) out.push({ open, start: at, end: i + 1 });
+    const top = opens.lastIndexOf(OPENER_OF_CLOSER.get(code)!);
+    if (top < 0) continue;
+    const open = opens[top]!;
+    const at = ats[top]!;
+    while (opens.length > top) {
+      opens.pop();
+      ats.pop();
     }
+    if (top === 0) out.push({ open: OPENER_TEXT.get(open)!, start: at, end: i + 1 });
   }
   return out;
 }
@@ -60,18 +68,21 @@ export function startTable(chars: string): Uint8Array {
 
 /**
  * The next match of a sticky pattern at or after `from`, as the same pattern with the `g` flag
- * would find it, when every match starts with a character of `starts`. Paragraphs are mostly
- * characters that start no match: skipping them by a table lookup is several times faster than the
- * regex engine trying each alternative at each of them.
+ * would find it, when every match starts with a character of `starts` (and, with `seconds`, is at
+ * least two characters long with its second in `seconds`). Paragraphs are mostly characters that
+ * start no match: skipping them by a table lookup is several times faster than the regex engine
+ * trying each alternative at each of them.
  */
 export function nextMatch(
   sticky: RegExp,
   text: string,
   from: number,
   starts: Uint8Array,
+  seconds?: Uint8Array,
 ): RegExpExecArray | null {
   for (let i = from; i < text.length; i++) {
     if (starts[text.charCodeAt(i)] === 0) continue;
+    if (seconds && (i + 1 >= text.length || seconds[text.charCodeAt(i + 1)] === 0)) continue;
     sticky.lastIndex = i;
     const m = sticky.exec(text);
     if (m) return m;
