@@ -228,6 +228,13 @@ describe('planRelease', () => {
     );
   });
 
+  it('gives the same bytes again after a caller changed the chunks it was given', () => {
+    const files = planRelease(fixtureTables());
+    const first = files.map((file) => bytesOf(file));
+    for (const file of files) for (const chunk of file.chunks()) chunk.fill(0x20);
+    expect(files.map((file) => bytesOf(file))).toEqual(first);
+  });
+
   it('writes files with no rows as a header only (CSV) or nothing (NDJSON)', () => {
     const files = planRelease({ articles: [], paragraphs: [], statistics: [], people: [], documents: [] });
     expect(bytesOf(fileAt(files, 'documents.csv')).toString('utf8')).toBe('article_id,title,mentions\r\n');
