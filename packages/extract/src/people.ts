@@ -139,6 +139,10 @@ const TITLE_SECONDS = startTable(TITLE_WORDS.map((t) => t[1]).join(''));
 const TITLE_BOUNDARY = /[,,。;;::!!??()()“”‘’《》\s—…·]/;
 
 const COMPOUND_SET = new Set(COMPOUND_SURNAMES);
+/** The characters a name can start with: a one-character surname or the first of a compound one. */
+const NAME_STARTS = startTable(
+  [...SURNAMES].filter((s) => s.length === 1).join('') + COMPOUND_SURNAMES.map((s) => s[0]).join(''),
+);
 
 function isName(candidate: string): boolean {
   if (COMPOUND_SET.has(candidate.slice(0, 2))) return candidate.length >= 3 && candidate.length <= 4;
@@ -176,6 +180,8 @@ export function findMentionedPeople(text: string): PersonMention[] {
   ) {
     const title = m[1]!;
     const afterTitle = m.index + title.length;
+    // Most titles are followed by a word, not a name: one lookup rules out what cannot start one.
+    if (NAME_STARTS[text.charCodeAt(afterTitle)] !== 1) continue;
     // Try the longest name first whose next characters are a verb.
     let name: string | null = null;
     for (const len of [3, 2, 4]) {
