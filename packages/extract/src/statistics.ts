@@ -270,6 +270,7 @@ for (const verb of VERBS_BY_LENGTH) {
   list.push(verb);
   VERBS_BY_FIRST.set(verb[0]!, list);
 }
+const LONG_VERB_FIRSTS = startTable([...LONG_VERBS_BY_FIRST.keys()].join(''));
 /** Any verb anywhere in a text: a run without one needs no word segmentation. */
 const ANY_VERB = new RegExp(VERBS_BY_LENGTH.join('|'), 'u');
 /** Characters that end a label read after the unit. */
@@ -299,6 +300,7 @@ const AFTER_STOPS = new Set([
   '就',
   '共',
 ]);
+const AFTER_STOP_CODES = startTable([...AFTER_STOPS].join(''));
 const isBoundary = charTest(/[\s,,。;;::、!!??()()[\]【】…—·0-9A-Za-z%]/);
 const isInnerQuote = charTest(/[“”‘’「」]/);
 const isAsciiLetter = charTest(/[A-Za-z]/);
@@ -401,42 +403,60 @@ function stripMarks(s: string): string {
 
 /** The counted thing written after the unit: 92个专窗窗口 → 专窗窗口. */
 function labelAfter(text: string, from: number): string | null {
+  // The run is sliced once at the end rather than built a character at a time; `n` counts its
+  // characters, quotes left out.
   let i = from;
-  let run = '';
-  while (i < text.length && run.length < 16) {
+  let n = 0;
+  let quoted = false;
+  while (i < text.length && n < 16) {
     const code = text.charCodeAt(i);
     if (isInnerQuote(code)) {
+      quoted = true;
       i++;
       continue;
     }
     if (!isHan(code) || isBoundary(code)) break;
-    const c = text[i]!;
-    if (run.length >= 1 && AFTER_STOPS.has(c)) break;
-    if (run.length >= 2 && LONG_VERBS_BY_FIRST.get(c)?.some((v) => text.startsWith(v, i))) break;
-    run += c;
+    if (n >= 1 && AFTER_STOP_CODES[code] === 1) break;
+    if (
+      n >= 2 &&
+      LONG_VERB_FIRSTS[code] === 1 &&
+      LONG_VERBS_BY_FIRST.get(text[i]!)!.some((v) => text.startsWith(v, i))
+    )
+      break;
+    n++;
     i++;
   }
-  if (run.length < 2) return null;
+  if (n < 2) return null;
+  let run = withoutInnerQuotes(text.slice(from, i), quoted);
   if (VERBS_BY_FIRST.get(run[0]!)?.some((v) => run.startsWith(v)) || run.startsWith('的')) return null;
   const de = run.lastIndexOf('的');
   if (de >= 0) run = run.slice(de + 1);
   return run.length >= 1 ? run : null;
 }
 
+const INNER_QUOTES = /[“”‘’「」]/g;
+
+function withoutInnerQuotes(run: string, quoted: boolean): string {
+  return quoted ? run.replace(INNER_QUOTES, '') : run;
+}
+
 /** The text before a number back to a clause boundary, with quotes dropped. */
 function runBefore(text: string, to: number): string {
   let i = to;
-  let run = '';
-  while (i > 0 && run.length < 20) {
+  let n = 0;
+  let quoted = false;
+  while (i > 0 && n < 20) {
     const code = text.charCodeAt(i - 1);
     if (isInnerQuote(code)) {
+      quoted = true;
       i--;
       continue;
     }
     if (!isHan(code) || isBoundary(code) || code === 0x7b49 /* 等 */) break;
-    run = text[i - 1]! + run;
+    n++;
     i--;
   }
+  let run = withoutInnerQuotes(text.slice(i, to), quoted);
   // 2024年全市… : the year belongs to the date, not to the label.
   if (/^[年月日]/.test(run) && /[0-9]/.test(text[i - 1] ?? '')) run = run.replace(/^[年月日]度?/, '');
   return run;

@@ -110,18 +110,38 @@ export function charTest(pattern: RegExp): (code: number) => boolean {
 const TERMINATORS = startTable('。!?!?;;');
 const CLOSERS = startTable('”’」』))');
 
+// The last sentence read: a paragraph's statistics mostly share sentences, and each would walk
+// the whole sentence again.
+let lastText = '';
+let lastFrom = -1;
+let lastTo = -1;
+let lastSentence = '';
+
 /** The sentence around `index`: from after the previous terminator to the next one (inclusive). */
 export function sentenceAt(text: string, index: number): string {
+  // Between the same two terminators the sentence is the same, unless `index` sits on one of the
+  // closers its start skips.
+  if (index >= lastFrom && index <= lastTo && CLOSERS[text.charCodeAt(index)] !== 1 && text === lastText)
+    return lastSentence;
   // Code units looked up in tables, not one-character strings in sets: this runs for every
   // statistic over its whole sentence.
-  let start = index;
-  while (start > 0 && TERMINATORS[text.charCodeAt(start - 1)] === 0) start--;
+  let from = index;
+  while (from > 0 && TERMINATORS[text.charCodeAt(from - 1)] === 0) from--;
+  let to = index;
+  while (to < text.length && TERMINATORS[text.charCodeAt(to)] === 0) to++;
+  let start = from;
   while (start < index && CLOSERS[text.charCodeAt(start)] === 1) start++;
-  let end = index;
-  while (end < text.length && TERMINATORS[text.charCodeAt(end)] === 0) end++;
+  let end = to;
   if (end < text.length) end++;
   while (end < text.length && CLOSERS[text.charCodeAt(end)] === 1) end++;
-  return text.slice(start, end).trim();
+  const sentence = text.slice(start, end).trim();
+  if (CLOSERS[text.charCodeAt(index)] !== 1) {
+    lastText = text;
+    lastFrom = from;
+    lastTo = to;
+    lastSentence = sentence;
+  }
+  return sentence;
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
