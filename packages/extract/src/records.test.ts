@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { articleId, toRecords } from './index.js';
+import { articleId, compressLines, toRecords } from './index.js';
 import { budgetStory, buildPage, numeralStory, trafficStory } from './page.test-data.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -169,5 +169,21 @@ describe('toRecords', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('compressLines', () => {
+  it('gives the same ranges whatever the order of the lines and however often they repeat', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1 }), (lines) => {
+        const ascending = [...new Set(lines)].sort((a, b) => a - b);
+        expect(compressLines(lines)).toEqual(compressLines(ascending));
+        const ranges = compressLines(lines).map((r) => r.split('-').map(Number));
+        expect(ranges.flatMap(([from, to]) => (to === undefined ? [from] : [from, to]))[0]).toBe(
+          ascending[0],
+        );
+      }),
+    );
+    expect(compressLines([15, 9, 13, 14, 9, 13])).toEqual(['9', '13-15']);
   });
 });

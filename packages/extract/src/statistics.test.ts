@@ -151,6 +151,30 @@ describe('fixture stories', () => {
     }
   });
 
+  it('gives each statistic the sentence it sits in, also after a paragraph with the same layout', () => {
+    const first = '去年新建公园12个。今年“新建”绿道30公里,栽种树木500棵。';
+    const second = '去年改造学校15所。今年“改造”医院40家,新增床位900张。';
+    expect(extractStatistics(first).map((s) => s.sentence)).toEqual([
+      '去年新建公园12个。',
+      '今年“新建”绿道30公里,栽种树木500棵。',
+      '今年“新建”绿道30公里,栽种树木500棵。',
+    ]);
+    expect(extractStatistics(second).map((s) => s.sentence)).toEqual([
+      '去年改造学校15所。',
+      '今年“改造”医院40家,新增床位900张。',
+      '今年“改造”医院40家,新增床位900张。',
+    ]);
+  });
+
+  it('keeps labels and the extra units written in full width or around quotes', () => {
+    expect(rows('累计接待“游客”１２万人次。')[0]).toMatchObject({
+      value: 120_000,
+      unit: '人次',
+      label: '游客',
+    });
+    expect(extractStatistics('铺设管道8段', { units: ['段'] })[0]).toMatchObject({ value: 8, unit: '段' });
+  });
+
   it('accepts extra units', () => {
     expect(extractStatistics('新增泊位12个,建成码头3处,完成12标段')).toHaveLength(2);
     expect(extractStatistics('完成12标段', { units: ['标段'] })[0]).toMatchObject({
