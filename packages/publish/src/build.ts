@@ -10,7 +10,7 @@ import {
   type SourceError,
   validateRelease,
 } from '@newsdata/validate';
-import { ownsItsKeys, renderSegments } from './segments.js';
+import { ownsItsKeys, type PackedSegments, renderSegments } from './segments.js';
 import type { LoadedSource } from './sources.js';
 
 /** The pure per-source steps; replaceable in tests (to count parses). */
@@ -75,7 +75,7 @@ export function buildSource(
   job: BuildJob,
   engine: Engine = defaultEngine,
 ):
-  | { built: BuiltSource; segments: Uint8Array[] | null; rows: RowKeys }
+  | { built: BuiltSource; segments: PackedSegments | null; rows: RowKeys }
   | { failure: SourceFailure; unexpected: boolean } {
   let page: ParsedPage;
   let tables: Tables;
@@ -98,7 +98,7 @@ export function buildSource(
     warnings: page.warnings,
   };
   const joinable = ownsItsKeys(job.source_id, tables);
-  let segments: Uint8Array[] | null = null;
+  let segments: PackedSegments | null = null;
   if (joinable) {
     try {
       segments = renderSegments(tables);
@@ -113,7 +113,7 @@ export function buildSource(
     lang: job.lang,
     encoding: page.encoding,
     report: { problems: report.problems, tables: report.tables },
-    segments: segments ? segments.map((segment) => segment.byteLength) : null,
+    segments: segments ? segments.lengths : null,
     ...(segments ? {} : { tables }),
   };
   return { built, segments, rows: rowKeys(tables, job.digests) };

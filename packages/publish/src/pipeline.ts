@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
@@ -1007,7 +1007,7 @@ async function bytesAgain(read: ReadResult, urls: UrlCache): Promise<Uint8Array>
   if (loaded.bytes.byteLength === read.size) return loaded.bytes;
   const bytes =
     read.ref.kind === 'file'
-      ? await readFile(read.ref.file).catch(() => null)
+      ? readAgain(read.ref.file) // synchronous, as in readSource: a small read, no thread-pool round trips
       : await urls.bytes(loaded.sha256);
   if (!bytes || createHash('sha256').update(bytes).digest('hex') !== loaded.sha256) {
     throw runtimeError(
@@ -1017,6 +1017,14 @@ async function bytesAgain(read: ReadResult, urls: UrlCache): Promise<Uint8Array>
     );
   }
   return bytes;
+}
+
+function readAgain(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -82,53 +82,61 @@ function startsWith(bytes: Uint8Array, head: Uint8Array): boolean {
   return true;
 }
 
+/** The segments of a source: views of one buffer that holds them (and the bytes around them). */
+export interface PackedSegments {
+  buffer: ArrayBuffer;
+  offsets: number[];
+  lengths: number[];
+}
+
 /**
  * The segments of one source's tables, one per file of {@link releaseLayout}: each file of the source
- * alone, without its head (and, for `articles.json`, without its brackets). Throws what `planRelease`
+ * alone, without its head (and, for `articles.json`, without its brackets). The files are copied once,
+ * into one buffer of their own that can be moved to another thread as it is (the buffers of small
+ * chunks may be slices of Node's shared pool, which must not be moved). Throws what `planRelease`
  * throws for tables it cannot write.
  */
-export function renderSegments(input: Tables): Uint8Array[] {
+export function renderSegments(input: Tables): PackedSegments {
   const files = planRelease(input);
   const heads = releaseLayout();
-  return files.map((file, i) => {
+  const rendered = files.map((file) => [...file.chunks()]);
+  let total = 0;
+  for (const chunks of rendered) for (const chunk of chunks) total += chunk.byteLength;
+  const packed = Buffer.from(new ArrayBuffer(total));
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  let at = 0;
+  for (const [i, file] of files.entries()) {
     const expected = heads[i]!;
-    const bytes = Buffer.concat([...file.chunks()]);
     if (file.path !== expected.path) throw layoutChanged(file.path);
+    const start = at;
+    for (const chunk of rendered[i]!) {
+      packed.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    const bytes = packed.subarray(start, at);
     if (file.format === 'json') {
-      if (bytes.equals(EMPTY_JSON)) return new Uint8Array(0);
+      if (bytes.equals(EMPTY_JSON)) {
+        offsets.push(start);
+        lengths.push(0);
+        continue;
+      }
       if (bytes[0] !== OPEN || !bytes.subarray(bytes.byteLength - CLOSE.byteLength).equals(CLOSE))
         throw layoutChanged(file.path);
-      return bytes.subarray(1, bytes.byteLength - CLOSE.byteLength);
+      offsets.push(start + 1);
+      lengths.push(bytes.byteLength - 1 - CLOSE.byteLength);
+      continue;
     }
     if (!startsWith(bytes, expected.head)) throw layoutChanged(file.path);
-    return bytes.subarray(expected.head.byteLength);
-  });
+    offsets.push(start + expected.head.byteLength);
+    lengths.push(bytes.byteLength - expected.head.byteLength);
+  }
+  return { buffer: packed.buffer, offsets, lengths };
 }
 
-/**
- * The segments in one new buffer, to be moved to another thread: transferring the buffers the segments
- * are views of could take Node's shared small-buffer pool away from the thread that made them.
- */
-export function packSegments(segments: readonly Uint8Array[]): { buffer: ArrayBuffer; lengths: number[] } {
-  const lengths = segments.map((segment) => segment.byteLength);
-  const packed = new Uint8Array(lengths.reduce((sum, n) => sum + n, 0));
-  let at = 0;
-  for (const segment of segments) {
-    packed.set(segment, at);
-    at += segment.byteLength;
-  }
-  return { buffer: packed.buffer, lengths };
-}
-
-/** The segments of {@link packSegments}, as views of its buffer. */
-export function unpackSegments(buffer: ArrayBuffer, lengths: readonly number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (const length of lengths) {
-    out.push(new Uint8Array(buffer, at, length));
-    at += length;
-  }
-  return out;
+/** The segments of {@link renderSegments}, as views of its buffer. */
+export function segmentViews(packed: PackedSegments): Uint8Array[] {
+  return packed.offsets.map((offset, i) => new Uint8Array(packed.buffer, offset, packed.lengths[i]!));
 }
 
 function layoutChanged(path: string) {
@@ -205,7 +213,7 @@ export function segmentsFingerprint(): string {
   if (fingerprint) return fingerprint;
   const hash = createHash('sha256');
   for (const file of releaseLayout()) hash.update(file.path).update('\0').update(file.head).update('\0');
-  for (const segment of renderSegments(probeTables())) hash.update(segment).update('\0');
+  for (const segment of segmentViews(renderSegments(probeTables()))) hash.update(segment).update('\0');
   fingerprint = hash.digest('hex');
   return fingerprint;
 }

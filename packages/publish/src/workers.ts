@@ -9,7 +9,7 @@ import {
   type RowKeys,
   type SourceFailure,
 } from './build.js';
-import { unpackSegments } from './segments.js';
+import { type PackedSegments, segmentViews } from './segments.js';
 
 export interface WorkerRequest {
   id: number;
@@ -17,7 +17,7 @@ export interface WorkerRequest {
 }
 
 export type WorkerReply =
-  | { id: number; built: BuiltSource; segments: ArrayBuffer | null; rows: RowKeys }
+  | { id: number; built: BuiltSource; segments: PackedSegments | null; rows: string }
   | { id: number; failure: SourceFailure; unexpected: boolean }
   | { id: number; error: { message: string; code?: string | undefined } };
 
@@ -36,7 +36,9 @@ export interface Builder {
 export function inProcessBuilder(engine?: Engine): Builder {
   return {
     async build(job) {
-      return buildSource(job, engine);
+      const result = buildSource(job, engine);
+      if ('failure' in result) return result;
+      return { ...result, segments: result.segments ? segmentViews(result.segments) : null };
     },
     async close() {},
   };
@@ -91,8 +93,8 @@ export function threadBuilder(size: number): Builder {
         const { built, segments, rows } = reply;
         pending.resolve({
           built,
-          segments: segments && built.segments ? unpackSegments(segments, built.segments) : null,
-          rows,
+          segments: segments ? segmentViews(segments) : null,
+          rows: JSON.parse(rows) as RowKeys,
         });
       }
     });
