@@ -2,8 +2,15 @@ import { schemaOf, tableNames } from '@newsdata/contract';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffReleases, digestsFromNdjson, type RowDigests, rowDigests } from './changes.js';
+import {
+  changesJsonChunks,
+  diffReleases,
+  digestsFromNdjson,
+  type RowDigests,
+  rowDigests,
+} from './changes.js';
 import { bytesOf, fileAt, fixtureTables } from './fixtures.test-data.js';
+import { serializeJson } from './json.js';
 import { planRelease } from './plan.js';
 
 const ids = { release_id: 'b2c3d4e5f6a7b8c9', previous_release_id: 'a1b2c3d4e5f6a7b8' };
@@ -118,5 +125,30 @@ describe('change log', () => {
     ).rejects.toMatchObject({
       code: 'NDJSON_LINE_INVALID',
     });
+  });
+});
+
+describe('changesJsonChunks', () => {
+  const key = fc.string({
+    unit: fc.constantFrom('a', '~', '|', '"', '\\', '\n', '市', '𠀀', '\u0000', '1'),
+    maxLength: 8,
+  });
+  const lists = fc.record({
+    added: fc.array(key, { maxLength: 300 }),
+    removed: fc.array(key, { maxLength: 3 }),
+    changed: fc.array(key, { maxLength: 3 }),
+  });
+  it('writes the bytes of serializeJson, in chunks, for any change log', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...tableNames), lists),
+        fc.option(fc.stringMatching(/^[0-9a-f]{16}$/), { nil: null }),
+        (tables, previous) => {
+          const changes = { release_id: 'abcdef0123456789', previous_release_id: previous, tables };
+          const chunks = [...changesJsonChunks(changes)];
+          expect(Buffer.concat(chunks).equals(serializeJson(changes))).toBe(true);
+        },
+      ),
+    );
   });
 });

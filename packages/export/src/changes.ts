@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { type Changes, type TableName, type Tables, tableNames } from '@newsdata/contract';
 import { dataError } from '@newsdata/errors';
+import { ChunkBuffer, formatJson } from './json.js';
 import { type AnyRow, keyFor, rowJsonWriter, rowsOf } from './rows.js';
 
 /** Per table: the key of each row (`keyOf`) → a digest of the row's canonical JSON. */
@@ -139,4 +140,57 @@ export function diffReleases(
     };
   }
   return { release_id: ids.release_id, previous_release_id: ids.previous_release_id, tables: result };
+}
+
+/** Stands in for a key list while the rest of changes.json is formatted. */
+const LIST_MARK = '\u0000newsdata-list\u0000';
+
+/**
+ * The bytes of `serializeJson(changes)`, in chunks, without the whole text in memory at once: a first
+ * release lists every row key of the corpus as added (about 10 MB of JSON for 2,000 pages), and that
+ * text as one string, plus its bytes, would be the largest thing a publish holds.
+ *
+ * @example Buffer.concat([...changesJsonChunks(changes)]).equals(serializeJson(changes)) // true
+ */
+export function* changesJsonChunks(changes: Changes): Generator<Uint8Array, void, undefined> {
+  // serializeJson sorts members, so the lists' marks appear in the text in this order.
+  const marks: string[][] = [];
+  const tables: Record<string, Record<string, string> | undefined> = {};
+  for (const table of Object.keys(changes.tables).sort(compareText)) {
+    const entry = changes.tables[table];
+    if (!entry) {
+      tables[table] = entry;
+      continue;
+    }
+    const lists: Record<string, string> = {};
+    for (const name of Object.keys(entry).sort(compareText)) {
+      marks.push(entry[name as keyof typeof entry]);
+      lists[name] = LIST_MARK;
+    }
+    tables[table] = lists;
+  }
+  const skeleton = { ...changes, tables };
+  const text = formatJson(skeleton, true, '');
+  const quotedMark = JSON.stringify(LIST_MARK);
+  const buffer = new ChunkBuffer();
+  let from = 0;
+  for (const list of marks) {
+    const at = text.indexOf(quotedMark, from);
+    const indent = text.slice(text.lastIndexOf('\n', at) + 1).match(/^ */)![0];
+    let chunk = buffer.push(text.slice(from, at));
+    if (chunk) yield chunk;
+    if (list.length === 0) buffer.push('[]');
+    else {
+      buffer.push('[');
+      for (const [i, item] of list.entries()) {
+        chunk = buffer.push(`${i === 0 ? '' : ','}\n${indent}  ${JSON.stringify(item)}`);
+        if (chunk) yield chunk;
+      }
+      buffer.push(`\n${indent}]`);
+    }
+    from = at + quotedMark.length;
+  }
+  buffer.push(`${text.slice(from)}\n`);
+  const rest = buffer.flush();
+  if (rest) yield rest;
 }

@@ -1,5 +1,6 @@
 export { type CsvFlavour, cellOf, guardFormula, LIST_SEPARATOR, unguardFormula } from './cells.js';
 export {
+  changesJsonChunks,
   diffReleases,
   digestsFromNdjson,
   type NdjsonSource,

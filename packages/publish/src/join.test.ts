@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diffReleases, rowDigests } from '@newsdata/export';
 import { toRecords } from '@newsdata/extract';
 import { parsePage } from '@newsdata/parse';
 import { validateRelease } from '@newsdata/validate';
@@ -45,6 +46,10 @@ describe('releases joined from per-source segments', () => {
     // All rows validated at once give the same report as the merged per-source reports.
     const all = await validateSources({ sources: [dir] });
     expect(all.report).toEqual(a.report);
+    // The first release's changes (every key added, taken in file order) are those of a diff of all rows.
+    expect(a.changes).toEqual(
+      diffReleases(null, rowDigests(all.tables), { release_id: a.release_id!, previous_release_id: null }),
+    );
     expect(validateRelease({ tables: all.tables, sources: [] }).counts.errors).toBe(0);
 
     await editSource(sources[3]!, '市政协', '市政府');

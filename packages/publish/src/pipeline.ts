@@ -16,6 +16,7 @@ import {
 import { fromSystemError, isNewsDataError, type NewsDataError, runtimeError } from '@newsdata/errors';
 import {
   buildDataPackage,
+  changesJsonChunks,
   diffReleases,
   digestsFromNdjson,
   type WrittenFile as ExportedFile,
@@ -694,7 +695,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
             ids,
           )
         : await joinedChanges(out, previous, index, parts, ids);
-      await staging.write('changes.json', [serializeJson(changes)]);
+      await staging.write('changes.json', changesJsonChunks(changes));
       const manifest = await staging.finish(
         { release_id, previous_release_id, created: now().toISOString(), tool: { ...TOOL }, sources },
         serializeJson,
@@ -822,8 +823,11 @@ interface Part {
   url: string | null;
   /** The index entry of the current release this source is copied from. */
   indexed?: IndexedSource;
-  /** Keys (and digests) of the rows of a source built in this run. */
-  rows?: RowKeys;
+  /**
+   * Keys (and digests) of the rows of a source built in this run: `RowKeys` as UTF-8 JSON, which holds
+   * a fraction of the memory of its keys as strings of their own (mostly two-byte, for Chinese names).
+   */
+  rows?: Buffer;
   /** Where the source's segments start in the new release's data files. */
   at?: number[];
 }
@@ -967,7 +971,7 @@ async function assemble(
       } else {
         part.built = outcome.built;
         part.encoding = outcome.built.encoding;
-        part.rows = outcome.rows;
+        part.rows = Buffer.from(outcome.rows, 'utf8');
         parsed++;
         if (outcome.segments) part.at = await assembler.add(outcome.segments);
         else joined = false;
@@ -1182,16 +1186,30 @@ async function joinedChanges(
   parts: Part[],
   ids: { release_id: string; previous_release_id: string | null },
 ): Promise<Changes> {
+  const built = inFileOrder(parts)
+    .map((i) => parts[i]!)
+    .filter((part) => part.rows !== undefined && part.at !== undefined);
+  if (!previous) {
+    // Every row is added. Keys start with `<source_id>~` and each source's keys are sorted, so in
+    // file order they are already in the order diffReleases sorts them into: no map of every key.
+    const tables = Object.fromEntries(
+      tableNames.map((table) => [table, { added: [] as string[], removed: [], changed: [] }]),
+    ) as Changes['tables'];
+    for (const part of built) {
+      const rows = JSON.parse(part.rows!.toString('utf8')) as RowKeys;
+      for (const table of tableNames) for (const key of rows[table].keys) tables[table]!.added.push(key);
+    }
+    return { release_id: ids.release_id, previous_release_id: ids.previous_release_id, tables };
+  }
   const current = NO_ROWS();
-  for (const part of parts) {
-    if (!part.rows || !part.at) continue;
+  for (const part of built) {
+    const rows = JSON.parse(part.rows!.toString('utf8')) as RowKeys;
     for (const table of tableNames) {
-      const { keys, digests } = part.rows[table];
+      const { keys, digests } = rows[table];
       const into = current[table];
       for (let i = 0; i < keys.length; i++) into.set(keys[i]!, digests?.[i] ?? '');
     }
   }
-  if (!previous) return diffReleases(null, current, ids);
   if (!index) return diffReleases(await previousDigests(out, previous.id, previous.manifest), current, ids);
   const copied = new Set(parts.filter((part) => part.cached).map((part) => part.source_id));
   const before = NO_ROWS();

@@ -1,14 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { runtimeError } from '@newsdata/errors';
-import {
-  type BuildJob,
-  type BuiltSource,
-  buildSource,
-  type Engine,
-  type RowKeys,
-  type SourceFailure,
-} from './build.js';
+import { type BuildJob, type BuiltSource, buildSource, type Engine, type SourceFailure } from './build.js';
 import { type PackedSegments, segmentViews } from './segments.js';
 
 export interface WorkerRequest {
@@ -21,9 +14,9 @@ export type WorkerReply =
   | { id: number; failure: SourceFailure; unexpected: boolean }
   | { id: number; error: { message: string; code?: string | undefined } };
 
-/** What building a source gave: what the run keeps of it, its segments and row keys, or why it failed. */
+/** What building a source gave: what the run keeps of it, its segments and row keys (`RowKeys` as JSON), or why it failed. */
 export type BuildOutcome =
-  | { built: BuiltSource; segments: Uint8Array[] | null; rows: RowKeys }
+  | { built: BuiltSource; segments: Uint8Array[] | null; rows: string }
   | { failure: SourceFailure; unexpected: boolean };
 
 /** Builds sources (parse, extract, validate, render) on the threads of a pool, or in process. */
@@ -38,7 +31,11 @@ export function inProcessBuilder(engine?: Engine): Builder {
     async build(job) {
       const result = buildSource(job, engine);
       if ('failure' in result) return result;
-      return { ...result, segments: result.segments ? segmentViews(result.segments) : null };
+      return {
+        built: result.built,
+        segments: result.segments ? segmentViews(result.segments) : null,
+        rows: JSON.stringify(result.rows),
+      };
     },
     async close() {},
   };
@@ -94,7 +91,7 @@ export function threadBuilder(size: number): Builder {
         pending.resolve({
           built,
           segments: segments ? segmentViews(segments) : null,
-          rows: JSON.parse(rows) as RowKeys,
+          rows,
         });
       }
     });
