@@ -74,6 +74,8 @@ export interface BuiltSource {
 export function buildSource(
   job: BuildJob,
   engine: Engine = defaultEngine,
+  /** Where the segments' buffer comes from (see `renderSegments`). */
+  take?: (bytes: number) => ArrayBuffer,
 ):
   | { built: BuiltSource; segments: PackedSegments | null; rows: RowKeys }
   | { failure: SourceFailure; unexpected: boolean } {
@@ -101,7 +103,7 @@ export function buildSource(
   let segments: PackedSegments | null = null;
   if (joinable) {
     try {
-      segments = renderSegments(tables);
+      segments = renderSegments(tables, take);
     } catch (error) {
       // Rows the exporter refuses are invalid: validation of the whole run names them.
       if (!isNewsDataError(error) || error.fault !== 'data') throw error;

@@ -973,8 +973,10 @@ async function assemble(
         part.encoding = outcome.built.encoding;
         part.rows = Buffer.from(outcome.rows, 'utf8');
         parsed++;
-        if (outcome.segments) part.at = await assembler.add(outcome.segments);
-        else joined = false;
+        if (outcome.segments) {
+          part.at = await assembler.add(outcome.segments);
+          builder.recycle(outcome.segments);
+        } else joined = false;
       }
       logger.debug(
         { source_id: part.source_id, sha256: part.sha256, cached: false, error: part.failure?.code },

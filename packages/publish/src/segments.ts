@@ -93,16 +93,19 @@ export interface PackedSegments {
  * The segments of one source's tables, one per file of {@link releaseLayout}: each file of the source
  * alone, without its head (and, for `articles.json`, without its brackets). The files are copied once,
  * into one buffer of their own that can be moved to another thread as it is (the buffers of small
- * chunks may be slices of Node's shared pool, which must not be moved). Throws what `planRelease`
- * throws for tables it cannot write.
+ * chunks may be slices of Node's shared pool, which must not be moved); `take` may hand out a used
+ * buffer of at least that size. Throws what `planRelease` throws for tables it cannot write.
  */
-export function renderSegments(input: Tables): PackedSegments {
+export function renderSegments(
+  input: Tables,
+  take: (bytes: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes),
+): PackedSegments {
   const files = planRelease(input);
   const heads = releaseLayout();
   const rendered = files.map((file) => [...file.chunks()]);
   let total = 0;
   for (const chunks of rendered) for (const chunk of chunks) total += chunk.byteLength;
-  const packed = Buffer.from(new ArrayBuffer(total));
+  const packed = Buffer.from(take(total), 0, total);
   const offsets: number[] = [];
   const lengths: number[] = [];
   let at = 0;

@@ -2,12 +2,28 @@ import { parentPort } from 'node:worker_threads';
 import { buildSource } from './build.js';
 import type { WorkerReply, WorkerRequest } from './workers.js';
 
+/** Segment buffers the writer has sent back, for the next sources: a few large buffers go round. */
+const spare: ArrayBuffer[] = [];
+const SPARE_MAX = 4;
+/** Buffers are made a little larger than asked, so that one fits more sources. */
+const ROUND = 64 * 1024;
+
+function take(bytes: number): ArrayBuffer {
+  const index = spare.findIndex((buffer) => buffer.byteLength >= bytes);
+  if (index >= 0) return spare.splice(index, 1)[0]!;
+  return new ArrayBuffer(Math.ceil((bytes * 1.25) / ROUND) * ROUND);
+}
+
 // One source per message: build it and send back what the run needs, the segments moved (not copied).
-parentPort!.on('message', (request: WorkerRequest) => {
+parentPort!.on('message', (request: WorkerRequest | { recycle: ArrayBuffer }) => {
+  if ('recycle' in request) {
+    if (spare.length < SPARE_MAX) spare.push(request.recycle);
+    return;
+  }
   let reply: WorkerReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const result = buildSource(request.job);
+    const result = buildSource(request.job, undefined, take);
     if ('failure' in result)
       reply = { id: request.id, failure: result.failure, unexpected: result.unexpected };
     else {

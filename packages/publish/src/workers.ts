@@ -22,6 +22,8 @@ export type BuildOutcome =
 /** Builds sources (parse, extract, validate, render) on the threads of a pool, or in process. */
 export interface Builder {
   build(job: BuildJob): Promise<BuildOutcome>;
+  /** The segments of an outcome are written and no longer used: their buffer may be used again. */
+  recycle(segments: Uint8Array[]): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export function inProcessBuilder(engine?: Engine): Builder {
         rows: JSON.stringify(result.rows),
       };
     },
+    recycle() {},
     async close() {},
   };
 }
@@ -116,6 +119,13 @@ export function threadBuilder(size: number): Builder {
         waiting.set(id, { resolve, reject });
         thread.worker.postMessage(request, [copy.buffer]);
       });
+    },
+    recycle(segments) {
+      const buffer = segments[0]?.buffer;
+      if (!buffer || failed || threads.length === 0 || !(buffer instanceof ArrayBuffer)) return;
+      // Back to the thread with the most sources in flight: it will need a buffer first.
+      const thread = threads.reduce((a, b) => (b.inFlight > a.inFlight ? b : a));
+      thread.worker.postMessage({ recycle: buffer }, [buffer]);
     },
     async close() {
       await Promise.all(threads.map((thread) => thread.worker.terminate()));
