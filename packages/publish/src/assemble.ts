@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { fromSystemError, runtimeError } from '@newsdata/errors';
 import type { IndexedSource } from './release-index.js';
 import { type FileLayout, JSON_SEPARATOR, releaseLayout, tailOf } from './segments.js';
-import type { ManifestFile, StagedWriter } from './store.js';
+import type { StagedWriter } from './store.js';
 
-/** Bytes read at once when copying a run of unchanged sources out of the previous release. */
-const COPY_BLOCK = 4 << 20;
+/**
+ * Bytes read at once when copying a run of unchanged sources out of the previous release (one block per
+ * file, since the files are copied at the same time).
+ */
+const COPY_BLOCK = 1 << 20;
 
 /** A run of bytes of one previous data file still to be copied: `[start, end)`. */
 interface PendingCopy {
@@ -28,7 +31,7 @@ export class ReleaseAssembler {
   private readonly pending: (PendingCopy | null)[];
   private readonly previous: (FileHandle | null)[];
   private anyArticle = false;
-  private block: Buffer | null = null;
+  private readonly blocks: (Buffer | null)[];
 
   constructor(
     private readonly writers: StagedWriter[],
@@ -38,6 +41,7 @@ export class ReleaseAssembler {
     this.position = this.layout.map(() => 0);
     this.pending = this.layout.map(() => null);
     this.previous = this.layout.map(() => null);
+    this.blocks = this.layout.map(() => null);
   }
 
   /** Write the heads. */
@@ -50,6 +54,7 @@ export class ReleaseAssembler {
 
   /** Add a just-built source's segments; returns where each starts in its file. */
   async add(segments: readonly Uint8Array[]): Promise<number[]> {
+    await this.flushAll();
     const at: number[] = [];
     for (const [i, file] of this.layout.entries()) {
       const segment = segments[i]!;
@@ -98,10 +103,9 @@ export class ReleaseAssembler {
 
   /** Copy what is pending, write the tails; the files are then complete (but not closed). */
   async finish(): Promise<void> {
-    for (const [i, file] of this.layout.entries()) {
-      await this.flush(i);
+    await this.flushAll();
+    for (const [i, file] of this.layout.entries())
       await this.writers[i]!.write(tailOf(file, this.anyArticle));
-    }
     await this.close();
   }
 
@@ -111,13 +115,6 @@ export class ReleaseAssembler {
     this.previous.fill(null);
   }
 
-  /** Finish every writer: the files' manifest entries. */
-  async closeWriters(): Promise<ManifestFile[]> {
-    const out: ManifestFile[] = [];
-    for (const writer of this.writers) out.push(await writer.close());
-    return out;
-  }
-
   /** Before an article segment of `articles.json`: a comma unless it is the first. */
   private async separate(i: number): Promise<void> {
     if (this.anyArticle) {
@@ -125,6 +122,15 @@ export class ReleaseAssembler {
       this.position[i]! += JSON_SEPARATOR.byteLength;
     }
     this.anyArticle = true;
+  }
+
+  /**
+   * Copy the pending runs of every file at once: while this thread hashes one file's block, the reads
+   * and writes of the others go on in the thread pool.
+   */
+  private async flushAll(): Promise<void> {
+    if (this.pending.some((pending) => pending !== null))
+      await Promise.all(this.layout.map((_, i) => this.flush(i)));
   }
 
   /** Copy the pending run of file `i` out of the previous release. */
@@ -139,12 +145,13 @@ export class ReleaseAssembler {
         handle = await open(path, 'r');
         this.previous[i] = handle;
       }
-      // The writer consumes each chunk before its write resolves, so one block is reused throughout.
-      this.block ??= Buffer.allocUnsafe(COPY_BLOCK);
+      // The writer consumes each chunk before its write resolves, so the file's block is reused throughout.
+      const block = this.blocks[i] ?? Buffer.allocUnsafe(COPY_BLOCK);
+      this.blocks[i] = block;
       let at = pending.start;
       while (at < pending.end) {
         const want = Math.min(COPY_BLOCK, pending.end - at);
-        const { bytesRead } = await handle.read(this.block, 0, want, at);
+        const { bytesRead } = await handle.read(block, 0, want, at);
         if (bytesRead === 0) {
           throw runtimeError(
             'SOURCE_CACHE_LOST',
@@ -152,7 +159,7 @@ export class ReleaseAssembler {
             { file: path },
           );
         }
-        await this.writers[i]!.write(this.block.subarray(0, bytesRead));
+        await this.writers[i]!.write(block.subarray(0, bytesRead));
         at += bytesRead;
       }
     } catch (error) {

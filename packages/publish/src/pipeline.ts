@@ -998,9 +998,12 @@ async function assemble(
   for (const part of parts)
     if (part.at && part.built)
       for (const table of tableNames) rows[table] += part.built.report.tables[table]?.rows ?? 0;
-  const files: ExportedFile[] = [];
-  for (const [i, file] of layout.entries())
-    files.push(describedFile(await writers[i]!.close(file.table ? rows[file.table] : null), file));
+  // Closed (flushed and fsynced) all at once: the disk takes the files' syncs together.
+  const files = await Promise.all(
+    layout.map(async (file, i) =>
+      describedFile(await writers[i]!.close(file.table ? rows[file.table] : null), file),
+    ),
+  );
   return { files, joined, parsed };
 }
 
