@@ -71,25 +71,36 @@ export function parseAll(
   return pages.map((page) => stages.parsePage(page.bytes, { file: page.name }));
 }
 
+/** Records of every page, one set of tables per page. */
+export function extractEach(
+  stages: Required<Pick<Stages, 'toRecords'>>,
+  pages: readonly CorpusPage[],
+  parsed: readonly ParsedLike[],
+): Tables[] {
+  return pages.map((page, index) =>
+    stages.toRecords(parsed[index]!, { source_id: page.sourceId, meta: null, date: page.date }),
+  );
+}
+
+/** The tables of every page gathered into one set. */
+export function gatherTables(each: readonly Tables[]): Tables {
+  const all = emptyTables();
+  for (const tables of each) {
+    for (const table of tableNames) {
+      const into = all[table] as object[];
+      for (const row of tables[table]) into.push(row);
+    }
+  }
+  return all;
+}
+
 /** Records of every page, gathered into one set of tables. */
 export function extractAll(
   stages: Required<Pick<Stages, 'toRecords'>>,
   pages: readonly CorpusPage[],
   parsed: readonly ParsedLike[],
 ): Tables {
-  const all = emptyTables();
-  pages.forEach((page, index) => {
-    const tables = stages.toRecords(parsed[index]!, {
-      source_id: page.sourceId,
-      meta: null,
-      date: page.date,
-    });
-    for (const table of tableNames) {
-      const into = all[table] as object[];
-      for (const row of tables[table]) into.push(row);
-    }
-  });
-  return all;
+  return gatherTables(extractEach(stages, pages, parsed));
 }
 
 /** What validation is told about each source (as publish tells it). */
@@ -118,6 +129,22 @@ export function releaseOptions(pages: readonly CorpusPage[]): unknown {
     version: '0.0.0',
     sources: pages.map((page) => ({ source_id: page.sourceId, bytes: page.bytes.byteLength })),
   };
+}
+
+/**
+ * Every file of each page's tables alone, as publish renders a source's segments; returns the bytes
+ * produced.
+ */
+export function exportEach(
+  stages: Required<Pick<Stages, 'planRelease'>>,
+  each: readonly Tables[],
+  options: unknown,
+): number {
+  let bytes = 0;
+  for (const tables of each)
+    for (const file of stages.planRelease(tables, options))
+      for (const chunk of file.chunks()) bytes += chunk.byteLength;
+  return bytes;
 }
 
 /** Every file of the release, produced in full; returns the files' bytes (kept when `keep`). */
