@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import type { Tables } from '@newsdata/contract';
 import { hasCommand, lastLine, runNode } from './child.js';
 import { type CorpusPage, corpusOfSize, encodePage, generateCorpus, writeCorpus } from './corpus.js';
 import { describeMachine } from './machine.js';
+import { parallelSpeedup } from './parallel.js';
 import { freePort, millerToCsv, type Running, start, startNginx, waitForHttp, wrk } from './peers.js';
 import {
   exportAll,
@@ -167,6 +168,20 @@ try {
     measure: 'sha256 of the corpus in memory',
     value: rate(corpusBytes, hashOnly),
     unit: 'MB/s',
+  });
+  // What a second thread adds here: the ceiling of building sources on worker threads.
+  const speedups: number[] = [];
+  const files = pages.map((page) => join(corpusDir, page.name));
+  for (let i = 0; i < Math.min(3, config.runs); i++) {
+    const { one, two } = await parallelSpeedup(files);
+    speedups.push(one / two);
+  }
+  add({
+    section: FLOOR,
+    measure: 'parse + extract on two worker threads against one (warmed up)',
+    value: summarize(speedups),
+    unit: '×',
+    note: `${availableParallelism()} vCPUs; 2× would be two full cores`,
   });
 
   // In-process stages.
