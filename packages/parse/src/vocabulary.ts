@@ -123,7 +123,9 @@ export interface VocabularyScore {
 /** Score `block` against each candidate vocabulary. */
 export function scoreVocabulary(block: string, candidates: BigramSet[]): VocabularyScore[] {
   const seen = new BigramSet(block.length);
-  const scores = candidates.map(() => ({ shared: 0, exclusive: 0 }));
+  // Pushed, not mapped: Array#map makes a holey array, and mixing the two kinds deoptimized the loop.
+  const scores: VocabularyScore[] = [];
+  for (let c = 0; c < candidates.length; c++) scores.push({ shared: 0, exclusive: 0 });
   let prev = -1;
   for (let i = 0; i < block.length; i++) {
     const code = block.charCodeAt(i);
