@@ -15,11 +15,8 @@ function take(bytes: number): ArrayBuffer {
 }
 
 // One source per message: build it and send back what the run needs, the segments moved (not copied).
-parentPort!.on('message', (request: WorkerRequest | { recycle: ArrayBuffer }) => {
-  if ('recycle' in request) {
-    if (spare.length < SPARE_MAX) spare.push(request.recycle);
-    return;
-  }
+parentPort!.on('message', (request: WorkerRequest) => {
+  for (const buffer of request.recycle) if (spare.length < SPARE_MAX) spare.push(buffer);
   let reply: WorkerReply;
   const transfer: ArrayBuffer[] = [];
   try {

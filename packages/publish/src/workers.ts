@@ -7,6 +7,8 @@ import { type PackedSegments, segmentViews } from './segments.js';
 export interface WorkerRequest {
   id: number;
   job: BuildJob;
+  /** Segment buffers written and given back, for the thread to use again (moved with the request). */
+  recycle: ArrayBuffer[];
 }
 
 export type WorkerReply =
@@ -73,6 +75,9 @@ export function threadBuilder(size: number): Builder {
   >();
   let nextId = 0;
   let failed: Error | null = null;
+  /** Segment buffers given back by the writer, waiting for the next request. */
+  const returned: ArrayBuffer[] = [];
+  const RETURNED_MAX = 8;
   const start = () => {
     const worker = startWorker();
     const thread = { worker, inFlight: 0 };
@@ -114,18 +119,18 @@ export function threadBuilder(size: number): Builder {
       thread.inFlight++;
       const id = nextId++;
       const copy = new Uint8Array(job.bytes);
-      const request: WorkerRequest = { id, job: { ...job, bytes: copy } };
+      const recycle = returned.splice(0, 2);
+      const request: WorkerRequest = { id, job: { ...job, bytes: copy }, recycle };
       return new Promise<BuildOutcome>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        thread.worker.postMessage(request, [copy.buffer]);
+        thread.worker.postMessage(request, [copy.buffer, ...recycle]);
       });
     },
     recycle(segments) {
       const buffer = segments[0]?.buffer;
-      if (!buffer || failed || threads.length === 0 || !(buffer instanceof ArrayBuffer)) return;
-      // Back to the thread with the most sources in flight: it will need a buffer first.
-      const thread = threads.reduce((a, b) => (b.inFlight > a.inFlight ? b : a));
-      thread.worker.postMessage({ recycle: buffer }, [buffer]);
+      // They go back with the next request rather than in messages of their own: each message wakes a
+      // thread, and on two busy vCPUs a wake-up costs far more than its bytes.
+      if (buffer instanceof ArrayBuffer && returned.length < RETURNED_MAX) returned.push(buffer);
     },
     async close() {
       await Promise.all(threads.map((thread) => thread.worker.terminate()));
