@@ -174,29 +174,11 @@ function unitsOf(
   let block = 0;
   let blockStart = 0;
   let blockHasQr = false;
-  // A QR caption is its 扫码 line, the calls to action around it (关注…, 下载…) and the short
-  // remnants of a wrapped caption line (关注大连新闻 / 传媒集团); a headline in the same block is not.
-  const closeBlock = () => {
-    if (!blockHasQr) return;
-    const caption = (k: number) => {
-      const unit = units[k]!;
-      return unit.end - unit.start <= 30 && (QR.test(unit.folded) || CALL.test(unit.folded));
-    };
-    for (let k = blockStart; k < units.length; k++) {
-      if (!QR.test(units[k]!.folded) || units[k]!.end - units[k]!.start > 30) continue;
-      let from = k;
-      while (from > blockStart && caption(from - 1)) from--;
-      let to = k + 1;
-      while (to < units.length && (caption(to) || units[to]!.end - units[to]!.start <= 6)) to++;
-      for (let m = from; m < to; m++) units[m]!.kind = 'noise';
-      k = to - 1;
-    }
-  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const [start, end] = trimBounds(line);
     if (start === end) {
-      if (units.length > blockStart) closeBlock();
+      if (blockHasQr && units.length > blockStart) markQrCaptions(units, blockStart);
       block++;
       blockStart = units.length;
       blockHasQr = false;
@@ -205,63 +187,9 @@ function unitsOf(
     const at = lineStarts[i]!;
     const folded = foldedText.slice(at + start, at + Math.min(end, start + 160));
     if (end - start <= 30 && QR.test(folded)) blockHasQr = true;
-    // Every field set up front: one object shape keeps the loops over units monomorphic.
-    const unit: Unit = {
-      n: i + 1,
-      start,
-      end,
-      block,
-      kind: 'para',
-      folded,
-      marker: null,
-      credits: null,
-      lead: null,
-      numbered: false,
-      kicker: false,
-    };
-    if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
-    else if (end - start <= 80 && isFurniture(folded)) unit.kind = 'noise';
-    else if (isCaption(folded, end - start <= 160)) unit.kind = 'noise';
-    else if (end - start <= 24 && folded.charCodeAt(0) === 0x28) {
-      // A marker line is bracketed: the trimmed line starts with its '('.
-      const marker = MARKER_LINE.exec(folded.replace(/\s+/g, ''));
-      if (marker) {
-        unit.kind = 'marker';
-        unit.marker = marker[2] ? 'end' : marker[1]!.includes('接') ? 'up' : 'down';
-      }
-    }
-    if (unit.kind === 'para') {
-      const head = MARKER_HEAD.exec(folded);
-      unit.lead = parseLeadByline(folded, head ? skipSpaces(folded, head[0].length, folded.length) : 0);
-    }
-    if (unit.kind === 'para' && !unit.lead && end - start <= 2 * MAX_HEADING + 20) {
-      const credits = parseBylineLine(folded);
-      const tail = credits ? null : parseTailCredit(folded);
-      if (credits) {
-        unit.kind = 'byline';
-        unit.credits = credits;
-      } else if (tail && tail.start === 0) {
-        unit.kind = 'credit';
-        unit.credits = tail.credits;
-      } else {
-        const kind = headingKind(folded);
-        if (kind) {
-          unit.kind = kind;
-          if (isNumbered(folded)) unit.numbered = true;
-          else if (/^【[^】]{1,20}】$/.test(folded)) unit.kicker = true;
-        } else if (end - start <= 30 && /[\u4e00-\u9fff]/.test(folded)) {
-          // A kicker ends with a colon (新春走基层：); a rare headline ends with 。: both only count
-          // when what follows confirms them, else they are text.
-          if (/^[^。;!?,:]+:$/.test(folded)) {
-            unit.kind = 'heading';
-            unit.kicker = true;
-          } else if (/^[^。;!?,:]+。$/.test(folded)) unit.kind = 'loose';
-        }
-      }
-    }
-    units.push(unit);
+    units.push(unitOf(i + 1, start, end, block, folded));
   }
-  closeBlock();
+  if (blockHasQr) markQrCaptions(units, blockStart);
   for (const unit of units) {
     if (unit.kind === 'noise')
       noise.push({ line: unit.n, text: lines[unit.n - 1]!.slice(unit.start, unit.end) });
@@ -269,6 +197,90 @@ function unitsOf(
   const kept = units.filter((unit) => unit.kind !== 'noise');
   markRows(kept);
   return kept;
+}
+
+/** A short line of a QR caption block: the 扫码 line or a call to action (关注…, 下载…). */
+function isCaptionLine(unit: Unit): boolean {
+  return unit.end - unit.start <= 30 && (QR.test(unit.folded) || CALL.test(unit.folded));
+}
+
+/**
+ * Mark the QR caption in the block of `units` from `blockStart`: its 扫码 line, the calls to action
+ * around it (关注…, 下载…) and the short remnants of a wrapped caption line (关注大连新闻 / 传媒集团);
+ * a headline in the same block is not.
+ */
+function markQrCaptions(units: Unit[], blockStart: number): void {
+  for (let k = blockStart; k < units.length; k++) {
+    if (!QR.test(units[k]!.folded) || units[k]!.end - units[k]!.start > 30) continue;
+    let from = k;
+    while (from > blockStart && isCaptionLine(units[from - 1]!)) from--;
+    let to = k + 1;
+    while (to < units.length && (isCaptionLine(units[to]!) || units[to]!.end - units[to]!.start <= 6)) to++;
+    for (let m = from; m < to; m++) units[m]!.kind = 'noise';
+    k = to - 1;
+  }
+}
+
+/** One non-blank line (`n`, 1-based) classified on its own. */
+function unitOf(n: number, start: number, end: number, block: number, folded: string): Unit {
+  // Every field set up front: one object shape keeps the loops over units monomorphic.
+  const unit: Unit = {
+    n,
+    start,
+    end,
+    block,
+    kind: 'para',
+    folded,
+    marker: null,
+    credits: null,
+    lead: null,
+    numbered: false,
+    kicker: false,
+  };
+  if (end - start <= 40 && EDITOR.test(folded)) unit.kind = 'noise';
+  else if (end - start <= 80 && isFurniture(folded)) unit.kind = 'noise';
+  else if (isCaption(folded, end - start <= 160)) unit.kind = 'noise';
+  else if (end - start <= 24 && folded.charCodeAt(0) === 0x28) {
+    // A marker line is bracketed: the trimmed line starts with its '('.
+    const marker = MARKER_LINE.exec(folded.replace(/\s+/g, ''));
+    if (marker) {
+      unit.kind = 'marker';
+      unit.marker = marker[2] ? 'end' : marker[1]!.includes('接') ? 'up' : 'down';
+    }
+  }
+  if (unit.kind !== 'para') return unit;
+  const head = MARKER_HEAD.exec(folded);
+  unit.lead = parseLeadByline(folded, head ? skipSpaces(folded, head[0].length, folded.length) : 0);
+  if (!unit.lead && end - start <= 2 * MAX_HEADING + 20) classifyShort(unit);
+  return unit;
+}
+
+/** A short text line that is no lead: a byline, a closing credit, a heading, or text after all. */
+function classifyShort(unit: Unit): void {
+  const folded = unit.folded;
+  const credits = parseBylineLine(folded);
+  const tail = credits ? null : parseTailCredit(folded);
+  if (credits) {
+    unit.kind = 'byline';
+    unit.credits = credits;
+  } else if (tail && tail.start === 0) {
+    unit.kind = 'credit';
+    unit.credits = tail.credits;
+  } else {
+    const kind = headingKind(folded);
+    if (kind) {
+      unit.kind = kind;
+      if (isNumbered(folded)) unit.numbered = true;
+      else if (/^【[^】]{1,20}】$/.test(folded)) unit.kicker = true;
+    } else if (unit.end - unit.start <= 30 && /[\u4e00-\u9fff]/.test(folded)) {
+      // A kicker ends with a colon (新春走基层：); a rare headline ends with 。: both only count
+      // when what follows confirms them, else they are text.
+      if (/^[^。;!?,:]+:$/.test(folded)) {
+        unit.kind = 'heading';
+        unit.kicker = true;
+      } else if (/^[^。;!?,:]+。$/.test(folded)) unit.kind = 'loose';
+    }
+  }
 }
 
 /**
