@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { buildSource } from './build.js';
-import type { WorkerReply, WorkerRequest } from './workers.js';
+import type { WorkerAnswer, WorkerReply, WorkerRequest } from './workers.js';
 
 /** Segment buffers the writer has sent back, for the next sources: a few large buffers go round. */
 const spare: ArrayBuffer[] = [];
@@ -14,26 +14,31 @@ function take(bytes: number): ArrayBuffer {
   return new ArrayBuffer(Math.ceil((bytes * 1.25) / ROUND) * ROUND);
 }
 
-// One source per message: build it and send back what the run needs, the segments moved (not copied).
+// Build each source of a request in turn and answer them all in one message, the segments moved.
 parentPort!.on('message', (request: WorkerRequest) => {
   for (const buffer of request.recycle) if (spare.length < SPARE_MAX) spare.push(buffer);
-  let reply: WorkerReply;
+  const answers: WorkerAnswer[] = [];
   const transfer: ArrayBuffer[] = [];
-  try {
-    const result = buildSource(request.job, undefined, take);
-    if ('failure' in result)
-      reply = { id: request.id, failure: result.failure, unexpected: result.unexpected };
-    else {
-      const segments = result.segments;
-      if (segments) transfer.push(segments.buffer);
-      // The row keys as one JSON text: cloning one string costs far less than cloning thousands.
-      reply = { id: request.id, built: result.built, segments, rows: JSON.stringify(result.rows) };
+  for (const { id, job } of request.jobs) {
+    try {
+      const result = buildSource(job, undefined, take);
+      if ('failure' in result) answers.push({ id, failure: result.failure, unexpected: result.unexpected });
+      else {
+        const segments = result.segments;
+        if (segments) transfer.push(segments.buffer);
+        // The row keys as one JSON text: cloning one string costs far less than cloning thousands.
+        answers.push({ id, built: result.built, segments, rows: JSON.stringify(result.rows) });
+      }
+    } catch (error) {
+      answers.push({
+        id,
+        error: {
+          message: (error as Error).message ?? String(error),
+          code: (error as { code?: string }).code,
+        },
+      });
     }
-  } catch (error) {
-    reply = {
-      id: request.id,
-      error: { message: (error as Error).message ?? String(error), code: (error as { code?: string }).code },
-    };
   }
+  const reply: WorkerReply = { answers };
   parentPort!.postMessage(reply, transfer);
 });

@@ -4,17 +4,25 @@ import { runtimeError } from '@newsdata/errors';
 import { type BuildJob, type BuiltSource, buildSource, type Engine, type SourceFailure } from './build.js';
 import { type PackedSegments, segmentViews } from './segments.js';
 
+/**
+ * Sources for a thread to build, several per message when several are asked for at once, and the
+ * answers likewise: every message wakes a thread, and on two busy vCPUs a wake-up costs far more than
+ * the bytes it carries.
+ */
 export interface WorkerRequest {
-  id: number;
-  job: BuildJob;
+  jobs: { id: number; job: BuildJob }[];
   /** Segment buffers written and given back, for the thread to use again (moved with the request). */
   recycle: ArrayBuffer[];
 }
 
-export type WorkerReply =
+export type WorkerAnswer =
   | { id: number; built: BuiltSource; segments: PackedSegments | null; rows: string }
   | { id: number; failure: SourceFailure; unexpected: boolean }
   | { id: number; error: { message: string; code?: string | undefined } };
+
+export interface WorkerReply {
+  answers: WorkerAnswer[];
+}
 
 /** What building a source gave: what the run keeps of it, its segments and row keys (`RowKeys` as JSON), or why it failed. */
 export type BuildOutcome =
@@ -57,6 +65,13 @@ function startWorker(): Worker {
   );
 }
 
+/** A worker thread of the pool, with the sources it was given and not yet sent. */
+interface Thread {
+  worker: Worker;
+  inFlight: number;
+  queue: { id: number; job: BuildJob }[];
+}
+
 /** Threads to use: one per core the process may run on. */
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -68,7 +83,7 @@ export function defaultThreads(): number {
  * place them by source.
  */
 export function threadBuilder(size: number): Builder {
-  const threads: { worker: Worker; inFlight: number }[] = [];
+  const threads: Thread[] = [];
   const waiting = new Map<
     number,
     { resolve: (outcome: BuildOutcome) => void; reject: (error: Error) => void }
@@ -78,30 +93,39 @@ export function threadBuilder(size: number): Builder {
   /** Segment buffers given back by the writer, waiting for the next request. */
   const returned: ArrayBuffer[] = [];
   const RETURNED_MAX = 8;
+  const answer = (thread: Thread, reply: WorkerAnswer) => {
+    thread.inFlight--;
+    const pending = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (!pending) return;
+    if ('error' in reply) {
+      pending.reject(
+        runtimeError(
+          'PUBLISH_WORKER_FAILED',
+          `Building a source in a worker thread failed: ${reply.error.message}`,
+        ),
+      );
+    } else if ('failure' in reply) pending.resolve(reply);
+    else {
+      const { built, segments, rows } = reply;
+      pending.resolve({ built, segments: segments ? segmentViews(segments) : null, rows });
+    }
+  };
+  /** Send what was asked of a thread in this turn of the event loop, in one message. */
+  const send = (thread: Thread) => {
+    const jobs = thread.queue.splice(0);
+    const recycle = returned.splice(0, 2);
+    const request: WorkerRequest = { jobs, recycle };
+    thread.worker.postMessage(request, [
+      ...jobs.map((entry) => entry.job.bytes.buffer as ArrayBuffer),
+      ...recycle,
+    ]);
+  };
   const start = () => {
     const worker = startWorker();
-    const thread = { worker, inFlight: 0 };
+    const thread: Thread = { worker, inFlight: 0, queue: [] };
     worker.on('message', (reply: WorkerReply) => {
-      thread.inFlight--;
-      const pending = waiting.get(reply.id);
-      waiting.delete(reply.id);
-      if (!pending) return;
-      if ('error' in reply) {
-        pending.reject(
-          runtimeError(
-            'PUBLISH_WORKER_FAILED',
-            `Building a source in a worker thread failed: ${reply.error.message}`,
-          ),
-        );
-      } else if ('failure' in reply) pending.resolve(reply);
-      else {
-        const { built, segments, rows } = reply;
-        pending.resolve({
-          built,
-          segments: segments ? segmentViews(segments) : null,
-          rows,
-        });
-      }
+      for (const item of reply.answers) answer(thread, item);
     });
     worker.on('error', (error) => {
       failed = error;
@@ -119,17 +143,15 @@ export function threadBuilder(size: number): Builder {
       thread.inFlight++;
       const id = nextId++;
       const copy = new Uint8Array(job.bytes);
-      const recycle = returned.splice(0, 2);
-      const request: WorkerRequest = { id, job: { ...job, bytes: copy }, recycle };
+      if (thread.queue.length === 0) queueMicrotask(() => send(thread));
+      thread.queue.push({ id, job: { ...job, bytes: copy } });
       return new Promise<BuildOutcome>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        thread.worker.postMessage(request, [copy.buffer, ...recycle]);
       });
     },
     recycle(segments) {
       const buffer = segments[0]?.buffer;
-      // They go back with the next request rather than in messages of their own: each message wakes a
-      // thread, and on two busy vCPUs a wake-up costs far more than its bytes.
+      // They go back with the next request rather than in messages of their own (see WorkerRequest).
       if (buffer instanceof ArrayBuffer && returned.length < RETURNED_MAX) returned.push(buffer);
     },
     async close() {
