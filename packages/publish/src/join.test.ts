@@ -125,4 +125,50 @@ describe('releases joined from per-source segments', () => {
       { numRuns: 6 },
     );
   }, 240_000);
+
+  it('fall back to exporting all rows at once when a source does not own its keys, and republish from there', async () => {
+    const { dir, sources } = await corpus();
+    await rm(join(dir, 'broken.txt'));
+    // An engine whose article ids do not start with the source id: rows cannot be joined by source.
+    const foreign: Engine = {
+      parsePage,
+      toRecords: (page, source) => {
+        const tables = toRecords(page, source);
+        const rename = (id: string) => id.replace(`${source.source_id}~`, `${source.source_id}-x~`);
+        for (const table of Object.values(tables) as { article_id?: string; statistic_id?: string }[][])
+          for (const row of table) {
+            if (row.article_id) row.article_id = rename(row.article_id);
+            if (row.statistic_id) row.statistic_id = rename(row.statistic_id);
+          }
+        return tables;
+      },
+    };
+    const out = await tempDir();
+    const first = await publish({ sources: [dir], out, engine: foreign });
+    expect(first).toMatchObject({ status: 'published', parsed: 5, cached: 0 });
+    const all = await validateSources({ sources: [dir], engine: foreign });
+    const articles = (await readFile(join(out, 'current', 'articles.ndjson'), 'utf8')).trim().split('\n');
+    expect(articles).toHaveLength(all.tables.articles.length);
+    expect(articles.every((line) => line.includes('-x~'))).toBe(true);
+    expect(first.changes).toEqual(
+      diffReleases(null, rowDigests(all.tables), {
+        release_id: first.release_id!,
+        previous_release_id: null,
+      }),
+    );
+    // No index of per-source segments for such a release: the next run builds every source again.
+    await expect(readFile(join(out, '.cache', 'release-index.json'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await editSource(sources[2]!, '市政协', '市政府');
+    const second = await publish({ sources: [dir], out, engine: foreign });
+    expect(second).toMatchObject({ status: 'published', parsed: 5, cached: 0 });
+    const listed = Object.values(second.changes!.tables).flatMap((lists) => [
+      ...lists!.added,
+      ...lists!.removed,
+      ...lists!.changed,
+    ]);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((key) => key.startsWith('2025-01-08.x-x~'))).toBe(true);
+  }, 120_000);
 });
