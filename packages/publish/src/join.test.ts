@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Changes } from '@newsdata/contract';
 import { diffReleases, rowDigests } from '@newsdata/export';
 import { toRecords } from '@newsdata/extract';
 import { parsePage } from '@newsdata/parse';
@@ -21,6 +22,15 @@ async function corpus(): Promise<{ sources: string[]; dir: string }> {
   // A page that cannot be decoded: a report entry, no rows.
   await writeFile(join(dir, 'broken.txt'), Uint8Array.of(0xe4, 0xb8, 0xad, 0xff, 0xff, 0x0a));
   return { sources, dir };
+}
+
+/** Every key a change log lists, added, removed or changed. */
+function keysIn(changes: Changes): string[] {
+  return Object.values(changes.tables).flatMap((lists) => [
+    ...lists!.added,
+    ...lists!.removed,
+    ...lists!.changed,
+  ]);
 }
 
 /** Everything but manifest.json's clock. */
@@ -62,11 +72,7 @@ describe('releases joined from per-source segments', () => {
     expect(d).toMatchObject({ status: 'published', parsed: 5, cached: 0 });
     expect(await releaseOf(threaded)).toEqual(await releaseOf(inProcess));
     expect(c.changes).toEqual(d.changes);
-    const listed = Object.values(c.changes!.tables).flatMap((lists) => [
-      ...lists!.added,
-      ...lists!.removed,
-      ...lists!.changed,
-    ]);
+    const listed = keysIn(c.changes!);
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((key) => key.startsWith('2025-01-080~'))).toBe(true);
   }, 120_000);
@@ -163,11 +169,7 @@ describe('releases joined from per-source segments', () => {
     await editSource(sources[2]!, '市政协', '市政府');
     const second = await publish({ sources: [dir], out, engine: foreign });
     expect(second).toMatchObject({ status: 'published', parsed: 5, cached: 0 });
-    const listed = Object.values(second.changes!.tables).flatMap((lists) => [
-      ...lists!.added,
-      ...lists!.removed,
-      ...lists!.changed,
-    ]);
+    const listed = keysIn(second.changes!);
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((key) => key.startsWith('2025-01-08.x-x~'))).toBe(true);
   }, 120_000);
