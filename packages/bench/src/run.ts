@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Tables } from '@newsdata/contract';
-import { hasCommand, lastLine, runNode } from './child.js';
+import { hasCommand, lastLine, run, runNode } from './child.js';
 import { type CorpusPage, corpusOfSize, encodePage, generateCorpus, writeCorpus } from './corpus.js';
 import { describeMachine } from './machine.js';
 import { parallelSpeedup } from './parallel.js';
@@ -129,6 +129,9 @@ const sample = readFileSync(join(root, 'data/sources/dalian-daily-sample-page.tx
 const running: Running[] = [];
 
 async function publishOnce(source: string, out: string, nodeFlags: readonly string[] = []) {
+  // Every timed publish starts with no dirty pages from earlier measurements: a publish fsyncs its
+  // files, and an fsync queued behind gigabytes of someone else's writeback measures the writeback.
+  await run('sync', []).catch(() => undefined);
   return runNode(cli, ['publish', '--source', source, '--out', out], { cwd: root, nodeFlags });
 }
 
