@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Tables } from '@newsdata/contract';
@@ -503,6 +504,9 @@ try {
           ? `${page.text}\n${'附'.repeat(i)}\n`
           : page.text.slice(0, digit) + next + page.text.slice(digit + 1);
       await writeFile(join(corpusDir, page.name), encodePage(text, page.encoding, page.lineEnding));
+      // A publish waits until a file written in the last 200 ms settles (it may be half written); an
+      // edit made moments before the timer starts would add that wait to the measure.
+      await setTimeout(300);
       const result = await publishOnce(corpusDir, store);
       if (result.code !== 0) failure = `exit ${result.code}: ${lastLine(result.stderr || result.stdout)}`;
       seconds.push(result.seconds);
