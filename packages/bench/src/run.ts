@@ -70,7 +70,7 @@ const config = {
   incrementalRuns: quick ? 1 : 3,
   linearMB: quick ? [2, 8] : [10, 50],
   wrkSeconds: quick ? 2 : 5,
-  wrkRuns: quick ? 1 : 3,
+  wrkRuns: quick ? 1 : 5,
   seed: Number(args.seed),
 };
 const writeTo = args['no-write']
