@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -442,6 +442,81 @@ describe('revalidation and request logs', () => {
       const matching = await get(app.url, '/current/articles.csv', { 'If-Match': tag });
       expect(matching.status).toBe(200);
       expect(matching.body.equals(Buffer.from(big))).toBe(true);
+    } finally {
+      await app.app.close();
+    }
+  });
+
+  it('sends whole files to many clients at once byte for byte, and closes the file of a client that leaves', async () => {
+    const out = await tempDir();
+    const big = articlesCsv(30_000);
+    // Larger than loopback's socket buffers can hold: a client that stops reading fills them.
+    const huge = articlesCsv(160_000, '市人大常委会');
+    await writeRelease(out, { id: ID, files: { 'articles.csv': big, 'paragraphs.csv': huge } });
+    const app = await serve({ out, port: 0, host: '127.0.0.1' });
+    // Files of the release this process holds open (sockets and the rest are not counted).
+    const openFiles = async () => {
+      let count = 0;
+      for (const fd of await readdir('/proc/self/fd')) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target.startsWith(out)) count++;
+      }
+      return count;
+    };
+    try {
+      const url = new URL(app.url);
+      // Clients that read the first bytes and hang up.
+      const leavers = Array.from(
+        { length: 6 },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = httpRequest(
+              { host: url.hostname, port: url.port, path: '/current/articles.csv' },
+              (res) => {
+                res.once('data', () => {
+                  req.destroy();
+                  resolve();
+                });
+              },
+            );
+            req.on('error', () => resolve());
+            req.end();
+          }),
+      );
+      // Clients that stop reading for a while: the socket fills, and the server must not reuse a block
+      // the socket still holds.
+      const slow = Array.from(
+        { length: 2 },
+        () =>
+          new Promise<Response>((resolve, reject) => {
+            const req = httpRequest(
+              { host: url.hostname, port: url.port, path: '/current/paragraphs.csv' },
+              (res) => {
+                const chunks: Buffer[] = [];
+                res.once('data', () => {
+                  res.pause();
+                  setTimeout(() => res.resume(), 500);
+                });
+                res.on('data', (chunk: Buffer) => chunks.push(chunk));
+                res.on('end', () =>
+                  resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+                );
+              },
+            );
+            req.on('error', reject);
+            req.end();
+          }),
+      );
+      const whole = await Promise.all([
+        ...Array.from({ length: 8 }, () => get(app.url, '/current/articles.csv')),
+        ...slow,
+        ...leavers,
+      ]);
+      for (const [i, response] of (whole.slice(0, 10) as Response[]).entries()) {
+        expect(response.status).toBe(200);
+        expect(response.body.equals(Buffer.from(i < 8 ? big : huge))).toBe(true);
+      }
+      await expect.poll(openFiles, { timeout: 5000 }).toBe(0);
     } finally {
       await app.app.close();
     }

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, {
@@ -97,6 +96,47 @@ function notFound(reply: FastifyReply): FastifyReply {
 
 /** Bytes read from disk at a time for a whole-file download. */
 const DOWNLOAD_CHUNK = 512 * 1024;
+
+/**
+ * Send a whole file through two reused buffers: the next block is read while the last one is being
+ * written, and a buffer is filled again only once the socket has taken it. A read stream allocates a
+ * fresh block per read, and at gigabytes a second the garbage collector was a tenth of the server's
+ * time. Closes the file whatever happens; a client that goes away ends the loop.
+ */
+async function streamFile(handle: FileHandle, size: number, res: ServerResponse): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(DOWNLOAD_CHUNK), Buffer.allocUnsafe(DOWNLOAD_CHUNK)];
+  let gone = false;
+  // A destroyed response may never call back its writes: waiting on a write also ends at 'close'.
+  const closed = new Promise<void>((resolve) =>
+    res.once('close', () => {
+      gone = true;
+      resolve();
+    }),
+  );
+  const taken: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  try {
+    let position = 0;
+    for (let turn = 0; position < size && !gone; turn = 1 - turn) {
+      await Promise.race([taken[turn], closed]);
+      if (gone) break;
+      const buffer = buffers[turn]!;
+      const want = Math.min(DOWNLOAD_CHUNK, size - position);
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      taken[turn] = new Promise<void>((resolve) => res.write(buffer.subarray(0, bytesRead), () => resolve()));
+    }
+    await Promise.race([Promise.all(taken), closed]);
+    if (gone) return;
+    // A file that became shorter while it was sent cannot meet its Content-Length: cut the connection.
+    if (position < size) res.destroy();
+    else res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
 
 /** A request that takes longer than this (a large download, a slow client) is logged at info level. */
 const SLOW_REQUEST_MS = 1000;
@@ -369,7 +409,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         res.end();
         return reply;
       }
-      pipeline(handle.createReadStream({ highWaterMark: DOWNLOAD_CHUNK }), res, () => undefined);
+      void streamFile(handle, size, res);
       return reply;
     }
 
