@@ -51,8 +51,8 @@ export interface BuildJob {
 export type RowKeys = Record<TableName, { keys: string[]; digests: string[] | null }>;
 
 /**
- * What one source contributes to a release, and what is cached for it (with its segments beside it):
- * the part of the validation report that comes from its rows alone, and the row counts. Problems of
+ * What one source contributes to a release besides its segments, and what the release index keeps of
+ * it: the part of the validation report that comes from its rows alone, and the row counts. Problems of
  * one source never depend on another's rows when the source owns its keys (`joinable`); else the
  * tables are kept, and the run validates and exports all rows at once.
  */

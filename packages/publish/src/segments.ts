@@ -13,7 +13,8 @@ import { type FileFormat, planRelease } from '@newsdata/export';
  * Every row of a source's tables has a key that starts with `<source_id>~` (article ids do), so in each
  * release file the rows of one source sit together, and the sources follow each other in the order of
  * `<source_id>~`. A file is then its head, the sources' segments in that order, and its tail: a
- * republish joins the cached segments of the unchanged sources instead of writing their rows again.
+ * republish copies the segments of the unchanged sources out of the current release (see
+ * `release-index.ts`) instead of building them again.
  */
 
 /** One data file of a release, as `planRelease` lists it, with the bytes around the rows. */
