@@ -62,7 +62,6 @@ export class ReleaseAssembler {
         at.push(this.position[i]!);
         continue;
       }
-      await this.flush(i);
       if (file.format === 'json') await this.separate(i);
       at.push(this.position[i]!);
       await this.writers[i]!.write(segment);

@@ -183,9 +183,7 @@ interface Collected {
   tables: Tables;
   contexts: SourceContext[];
   summaries: SourceSummary[];
-  loaded: (LoadedSource | null)[];
   parsed: number;
-  cached: number;
 }
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
@@ -320,7 +318,6 @@ async function buildAll(reads: ReadResult[], options: CollectOptions): Promise<C
             error: { code: failure.code, message: failure.message },
           } satisfies SourceSummary,
           tables: null,
-          loaded: null,
         };
       }
       let page: ParsedPage | null = null;
@@ -372,7 +369,7 @@ async function buildAll(reads: ReadResult[], options: CollectOptions): Promise<C
         cached: false,
         ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
       };
-      return { context, summary, tables, loaded: loaded as LoadedSource | null };
+      return { context, summary, tables };
     },
     () => options.onProgress?.(++done, reads.length),
   );
@@ -386,9 +383,7 @@ async function buildAll(reads: ReadResult[], options: CollectOptions): Promise<C
     tables,
     contexts: results.map((result) => result.context),
     summaries: results.map((result) => result.summary),
-    loaded: results.map((result) => result.loaded),
     parsed,
-    cached: 0,
   };
 }
 
