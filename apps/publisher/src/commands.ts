@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TOOL, tableNames } from '@newsdata/contract';
-import { type Coordination, createCoordination, newReplicaId } from '@newsdata/coordinate';
+import type { Coordination } from '@newsdata/coordinate';
 import { ExitCode, exitCodeFor, isNewsDataError } from '@newsdata/errors';
 import { publish, validateSources } from '@newsdata/publish';
 import { exitCodeForReport, formatReport } from '@newsdata/validate';
@@ -11,8 +11,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readEnvironment, stderrIsTerminal } from './env.js';
 import { createLogger } from './logger.js';
-import { Scheduler } from './scheduler.js';
-import { serve } from './server.js';
 import { environmentHelp, type Flags, resolveSettings, type Settings } from './settings.js';
 
 type Lang = 'en' | 'zh';
@@ -159,6 +157,7 @@ async function joinReplicas(
   base: Logger,
 ): Promise<{ logger: Logger; coordination?: Coordination }> {
   if (!settings.redis) return { logger: base };
+  const { createCoordination, newReplicaId } = await import('@newsdata/coordinate');
   const replicaId = newReplicaId();
   // Every line names its replica, so that logs gathered from several machines still tell who did what.
   const logger = base.child({ replica: replicaId });
@@ -184,6 +183,9 @@ async function joinReplicas(
 
 async function runSchedule(flags: Flags, withServer: boolean) {
   const settings = settingsFrom(flags);
+  // The scheduler, the server and the Redis client are loaded by the commands that use them: together
+  // they take longer to load than a small publish takes to run.
+  const [{ Scheduler }, { serve }] = await Promise.all([import('./scheduler.js'), import('./server.js')]);
   const { logger, coordination } = await joinReplicas(settings, createLogger(settings.logLevel));
   const scheduler = new Scheduler({ ...settings, logger, ...(coordination ? { coordination } : {}) });
   let app: FastifyInstance | undefined;
@@ -212,6 +214,7 @@ async function runSchedule(flags: Flags, withServer: boolean) {
 async function runServe(flags: Flags) {
   const settings = settingsFrom(flags);
   const logger = createLogger(settings.logLevel);
+  const { serve } = await import('./server.js');
   const { app, url } = await serve({ ...settings, logger });
   logger.info({ url, out: settings.out }, `serving ${settings.out} at ${url}`);
   onSignals(
