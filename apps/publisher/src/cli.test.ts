@@ -107,4 +107,31 @@ describe('cli exit codes', () => {
     expect(invalid.code).toBe(2);
     expect(await readFile(join(dir, 'public', 'current', 'manifest.json'), 'utf8')).toBe(current);
   });
+
+  // A first publish of several sources starts its worker threads before reading the sources: they
+  // must end with the run whatever its outcome, or the process would never exit.
+  it('exits after a first publish of several sources on worker threads, refused or published', async () => {
+    const dir = await tempDir();
+    const sources = join(dir, 'sources');
+    const page = await readFile(join(samples, 'dalian-daily-sample-page.txt'));
+    for (const name of ['a', 'b', 'c', 'd', 'e'])
+      await cp(join(samples, 'dalian-daily-sample-page.txt'), join(sources, `${name}.txt`));
+    await writeFile(join(sources, 'c.txt'), Buffer.from([0x41, 0xff, 0xfe, 0x80, 0xff]));
+    const refused = await run(['publish', '--source', 'sources', '--out', 'public'], dir);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stdout).toContain('c.txt');
+
+    await writeFile(join(sources, 'c.txt'), page);
+    const published = await run(['publish', '--source', 'sources', '--out', 'public'], dir);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toMatch(/published release/);
+    const manifest = JSON.parse(await readFile(join(dir, 'public', 'current', 'manifest.json'), 'utf8'));
+    expect(manifest.sources.map((source: { source_id: string }) => source.source_id)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { createValidator } from '@newsdata/validate';
 import { buildSource } from './build.js';
 import type { WorkerAnswer, WorkerReply, WorkerRequest } from './workers.js';
 
@@ -42,3 +43,7 @@ parentPort!.on('message', (request: WorkerRequest) => {
   const reply: WorkerReply = { answers };
   parentPort!.postMessage(reply, transfer);
 });
+
+// The schemas are compiled as the thread starts, before its first source: a pool started early (see
+// `Builder.warm`) does it while the main thread still reads the sources.
+createValidator();

@@ -34,6 +34,8 @@ export interface Builder {
   build(job: BuildJob): Promise<BuildOutcome>;
   /** The segments of an outcome are written and no longer used: their buffer may be used again. */
   recycle(segments: Uint8Array[]): void;
+  /** Start every thread now (they load their modules while this thread goes on), not at the first build. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export function inProcessBuilder(engine?: Engine): Builder {
       };
     },
     recycle() {},
+    warm() {},
     async close() {},
   };
 }
@@ -153,6 +156,9 @@ export function threadBuilder(size: number): Builder {
       const buffer = segments[0]?.buffer;
       // They go back with the next request rather than in messages of their own (see WorkerRequest).
       if (buffer instanceof ArrayBuffer && returned.length < RETURNED_MAX) returned.push(buffer);
+    },
+    warm() {
+      while (!failed && threads.length < size) start();
     },
     async close() {
       await Promise.all(threads.map((thread) => thread.worker.terminate()));
