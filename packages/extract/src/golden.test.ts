@@ -159,3 +159,33 @@ describe('the sample page through parsePage and toRecords', () => {
     expect(got.sort()).toEqual(want.sort());
   });
 });
+
+// The sample is typeset with ASCII punctuation (,;:()) between Chinese characters; most pages use the
+// full-width forms (，；：（）！？). Extraction must read both the same way.
+describe('the sample page with full-width punctuation', () => {
+  const toFullWidth = (text: string) =>
+    text.replace(/[,;:!?()%]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+  const toAscii = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? value.replace(/[，；：！？（）％]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      : Array.isArray(value)
+        ? value.map(toAscii)
+        : value;
+  const rowsOf = (text: string) => {
+    const tables = toRecords(parsePage(Buffer.from(text, 'utf8')), { source_id: 'sample', meta: null });
+    return Object.fromEntries(
+      Object.entries(tables).map(([table, rows]) => [
+        table,
+        (rows as Record<string, unknown>[]).map((row) =>
+          Object.fromEntries(Object.entries(row).map(([key, value]) => [key, toAscii(value)])),
+        ),
+      ]),
+    );
+  };
+
+  it('gives the same rows, punctuation aside, as with ASCII punctuation', () => {
+    const full = toFullWidth(sample);
+    expect(full).not.toBe(sample);
+    expect(rowsOf(full)).toEqual(rowsOf(sample));
+  });
+});

@@ -136,7 +136,7 @@ const TITLE_ALT = [...TITLE_WORDS].sort((a, b) => b.length - a.length).join('|')
 const PERSON = new RegExp(`(${TITLE_ALT})(?=\\p{Script=Han}{2})`, 'uy');
 const TITLE_STARTS = startTable(TITLE_WORDS.map((t) => t[0]).join(''));
 const TITLE_SECONDS = startTable(TITLE_WORDS.map((t) => t[1]).join(''));
-const TITLE_BOUNDARY = /[,,。;;::!!??()()“”‘’《》\s—…·]/;
+const TITLE_BOUNDARY = /[,，。;；:：!！?？(（)）“”‘’《》\s—…·]/;
 
 const COMPOUND_SET = new Set(COMPOUND_SURNAMES);
 /** The characters a name can start with: a one-character surname or the first of a compound one. */
@@ -188,8 +188,8 @@ export function findMentionedPeople(text: string): PersonMention[] {
       const candidate = text.slice(afterTitle, afterTitle + len);
       if (candidate.length !== len || !isName(candidate)) continue;
       const rest = text.slice(afterTitle + len);
-      if (VERB_LIST.some((v) => rest.startsWith(v)) || /^[,,、。]/.test(rest)) {
-        if (/^[,,、。]/.test(rest) && len === 4) continue;
+      if (VERB_LIST.some((v) => rest.startsWith(v)) || /^[,，、。]/.test(rest)) {
+        if (/^[,，、。]/.test(rest) && len === 4) continue;
         name = candidate;
         break;
       }

@@ -301,7 +301,7 @@ const AFTER_STOPS = new Set([
   '共',
 ]);
 const AFTER_STOP_CODES = startTable([...AFTER_STOPS].join(''));
-const isBoundary = charTest(/[\s,,。;;::、!!??()()[\]【】…—·0-9A-Za-z%]/);
+const isBoundary = charTest(/[\s,，。;；:：、!！?？(（)）[\]【】…—·0-9A-Za-z%％]/);
 const isInnerQuote = charTest(/[“”‘’「」]/);
 const isAsciiLetter = charTest(/[A-Za-z]/);
 /** After a duration, these make it a span of time (3天内, 24小时以上), not the name of a service. */
@@ -313,7 +313,7 @@ const POST_QUALIFIERS = ['左右', '以上', '上下'];
 /** Written before 十, 百, 千…, these make a rough count (上百, 数十, 几千). */
 const VAGUE = new Set(['上', '数', '几']);
 const CHANGE =
-  /(?:由|从)[^,,。;;]*?(?:增加|增长|提高|提升|上升|下降|减少|缩减|降低|扩大|降至|升至|变为|发展)(?:到|至|为)?/gu;
+  /(?:由|从)[^,，。;；]*?(?:增加|增长|提高|提升|上升|下降|减少|缩减|降低|扩大|降至|升至|变为|发展)(?:到|至|为)?/gu;
 
 const CN = `[${CHINESE_NUMERAL_CHARS}]`;
 const ARABIC = '[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?';
@@ -536,7 +536,7 @@ function changeRanges(
     const start = offset + m.index;
     // The change clause runs to the end of its clause; the values sit inside it.
     let end = start + m[0].length;
-    while (end < text.length && !/[,,。;;]/.test(text[end]!)) end++;
+    while (end < text.length && !/[,，。;；]/.test(text[end]!)) end++;
     const subject = runBefore(text, start);
     out.push({ start, end, subject: subject ? headNoun(subject) : null });
   }

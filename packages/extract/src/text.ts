@@ -107,8 +107,8 @@ export function charTest(pattern: RegExp): (code: number) => boolean {
   };
 }
 
-const TERMINATORS = startTable('。!?!?;;');
-const CLOSERS = startTable('”’」』))');
+const TERMINATORS = startTable('。!?！？;；');
+const CLOSERS = startTable('”’」』)）');
 
 // The last sentence read: a paragraph's statistics mostly share sentences, and each would walk
 // the whole sentence again.
