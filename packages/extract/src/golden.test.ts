@@ -176,7 +176,7 @@ describe('the sample page with full-width punctuation', () => {
     return Object.fromEntries(
       Object.entries(tables).map(([table, rows]) => [
         table,
-        (rows as Record<string, unknown>[]).map((row) =>
+        (rows as unknown as Record<string, unknown>[]).map((row) =>
           Object.fromEntries(Object.entries(row).map(([key, value]) => [key, toAscii(value)])),
         ),
       ]),
