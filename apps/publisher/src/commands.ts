@@ -127,6 +127,11 @@ async function runPublish(flags: Flags & { lang: Lang }) {
   });
   switch (result.status) {
     case 'published':
+      if (result.repaired) {
+        process.stdout.write(
+          `the current release ${result.previous_release_id} was damaged (${result.repaired.join(', ')} missing or not the size its manifest says); rebuilt from the sources\n`,
+        );
+      }
       process.stdout.write(
         `published release ${result.release_id} (previous: ${result.previous_release_id ?? 'none'}) in ${result.duration_ms} ms to ${settings.out}\n` +
           `changes: ${summarizeChanges(result.changes) || 'first release'}\n`,

@@ -28,6 +28,7 @@ export {
   cleanStaging,
   commitRelease,
   currentId,
+  damagedFiles,
   hashFile,
   listReleases,
   type ManifestFile,

@@ -227,6 +227,49 @@ describe('publish', () => {
     ]);
   }, 60_000);
 
+  it('rebuilds a damaged current release from its sources and replaces it, history kept', async () => {
+    const { sources, out, file } = await setup();
+    const first = await publish({ sources: [sources], out });
+    await editSource(file, '市政协', '市人大');
+    const second = await publish({ sources: [sources], out });
+    const id = second.release_id!;
+    const good = await fileHashes(out);
+    const changes = await readFile(join(out, 'current', 'changes.json'), 'utf8');
+    const release = join(out, 'releases', id);
+
+    // A file grown, one cut short, one deleted: the sources did not change, yet the release is rebuilt.
+    await writeFile(
+      join(release, 'articles.csv'),
+      `${await readFile(join(release, 'articles.csv'), 'utf8')}x`,
+    );
+    await writeFile(join(release, 'statistics.ndjson'), '');
+    await rm(join(release, 'excel', 'people.csv'));
+    const repaired = await publish({ sources: [sources], out });
+    expect(repaired).toMatchObject({
+      status: 'published',
+      release_id: id,
+      previous_release_id: id,
+      repaired: ['articles.csv', 'excel/people.csv', 'statistics.ndjson'],
+    });
+    expect((await verifyRelease(out, id)).ok).toBe(true);
+    expect(await fileHashes(out)).toEqual(good);
+    // The same release as before the damage: the same predecessor and the same change log.
+    expect((await readCurrent(out))!.manifest.previous_release_id).toBe(first.release_id);
+    expect(await readFile(join(out, 'current', 'changes.json'), 'utf8')).toBe(changes);
+    expect(await publish({ sources: [sources], out })).toMatchObject({ status: 'unchanged', release_id: id });
+
+    // Without its manifest the release's history is lost, but the data are rebuilt all the same.
+    await rm(join(release, 'manifest.json'));
+    const rebuilt = await publish({ sources: [sources], out });
+    expect(rebuilt).toMatchObject({ status: 'published', release_id: id, repaired: ['manifest.json'] });
+    expect((await verifyRelease(out, id)).ok).toBe(true);
+    const { 'changes.json': _, ...data } = good;
+    expect(await fileHashes(out)).toMatchObject(data);
+    const log = JSON.parse(await readFile(join(out, 'current', 'changes.json'), 'utf8'));
+    expect(log).toMatchObject({ release_id: id, previous_release_id: null });
+    expect(log.tables.articles.added).toHaveLength(repaired.report.tables.articles!.rows);
+  }, 60_000);
+
   it('does not take a changed option for an unchanged run', async () => {
     const { sources, out } = await setup();
     const first = await publish({ sources: [sources], out });

@@ -69,6 +69,8 @@ import {
 import {
   cleanStaging,
   commitRelease,
+  currentId,
+  damagedFiles,
   openStaging,
   pruneReleases,
   readCurrent,
@@ -174,6 +176,11 @@ export interface PublishResult {
   cached: number;
   /** Releases pruned after the switch. */
   pruned?: string[];
+  /**
+   * Files of the release that was current that were missing or not of their manifest's size: it was
+   * rebuilt from the sources and replaced (under the same id when the sources had not changed).
+   */
+  repaired?: string[];
   /** Why the run failed after validation (status `failed`); the previous release stays current. */
   error?: NewsDataError;
   duration_ms: number;
@@ -198,6 +205,51 @@ interface ReadResult {
   size: number;
   key: string | null;
   failure?: SourceFailure;
+}
+
+/**
+ * The current release and what of it is damaged: files missing or not of their manifest's size (see
+ * `damagedFiles`), or the manifest itself.
+ */
+async function inspectCurrent(out: string): Promise<{
+  id: string | null;
+  current: { id: string; manifest: Manifest } | null;
+  damaged: string[];
+}> {
+  let current: { id: string; manifest: Manifest } | null;
+  try {
+    current = await readCurrent(out);
+  } catch (error) {
+    if (!isNewsDataError(error) || error.code !== 'RELEASE_CORRUPT') throw error;
+    return { id: await currentId(out), current: null, damaged: ['manifest.json'] };
+  }
+  if (!current) return { id: null, current: null, damaged: [] };
+  return { id: current.id, current, damaged: await damagedFiles(out, current) };
+}
+
+/**
+ * The change log of release `id` as it is on disk, when it is intact and names `previous_release_id`;
+ * null otherwise (the rows are then all listed as added: there is nothing trustworthy to diff against).
+ */
+async function keptChanges(
+  out: string,
+  id: string,
+  previous_release_id: string | null,
+  damaged: readonly string[],
+): Promise<Changes | null> {
+  if (damaged.includes('changes.json') || damaged.includes('manifest.json')) return null;
+  try {
+    const changes = JSON.parse(
+      await readFile(join(storePaths(out).release(id), 'changes.json'), 'utf8'),
+    ) as Changes;
+    const intact =
+      changes.release_id === id &&
+      changes.previous_release_id === previous_release_id &&
+      tableNames.every((table) => Array.isArray(changes.tables?.[table]?.added));
+    return intact ? changes : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Fewer sources to build than this are built in the main thread (see `assemble`). */
@@ -527,8 +579,18 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     faultPoint('after-lock');
     const leftovers = await cleanStaging(out);
     if (leftovers > 0) logger.info({ removed: leftovers }, 'removed leftovers of an interrupted publish');
-    const previous = await readCurrent(out);
-    const previous_release_id = previous?.id ?? null;
+    const inspected = await inspectCurrent(out);
+    const { damaged } = inspected;
+    // A damaged current release is rebuilt from the sources as if it were the first one, then
+    // replaced: its files can neither be copied from nor diffed against.
+    const previous = damaged.length === 0 ? inspected.current : null;
+    const previous_release_id = inspected.id;
+    if (damaged.length > 0) {
+      logger.warn(
+        { release_id: previous_release_id, files: damaged },
+        'the current release does not match its manifest: rebuilding it from the sources',
+      );
+    }
     // With no release yet every source will be built: the threads start now and load their modules
     // while this one reads the sources (about a fifth of a second on two cores).
     const threads = options.engine ? 0 : (options.threads ?? defaultThreads());
@@ -687,7 +749,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         if (tables) await dropReleaseIndex(out);
         else await writeReleaseIndex(out, indexOf(release_id, written, parts));
       };
-      if (release_id === previous_release_id) {
+      if (release_id === previous_release_id && damaged.length === 0) {
         await staging.discard();
         staging = null;
         await remember();
@@ -695,17 +757,27 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         logger.info({ release_id }, 'sources unchanged: nothing to publish');
         return { status: 'unchanged', release_id, report, changes: null, ...base, duration_ms: elapsed() };
       }
-      const ids = { release_id, previous_release_id };
-      const changes = tables
-        ? diffReleases(
-            previous ? await previousDigests(out, previous.id, previous.manifest) : null,
-            rowDigests(tables),
-            ids,
-          )
-        : await joinedChanges(out, previous, index, parts, ids);
+      // Rebuilt under the id of the damaged release it replaces: the same release, with the same
+      // history (its predecessor, and its change log when that file is intact).
+      const inPlace = release_id === previous_release_id;
+      const ids = {
+        release_id,
+        previous_release_id: inPlace
+          ? (inspected.current?.manifest.previous_release_id ?? null)
+          : previous_release_id,
+      };
+      const changes =
+        (inPlace ? await keptChanges(out, release_id, ids.previous_release_id, damaged) : null) ??
+        (tables
+          ? diffReleases(
+              previous ? await previousDigests(out, previous.id, previous.manifest) : null,
+              rowDigests(tables),
+              ids,
+            )
+          : await joinedChanges(out, previous, index, parts, ids));
       await staging.write('changes.json', changesJsonChunks(changes));
       const manifest = await staging.finish(
-        { release_id, previous_release_id, created: now().toISOString(), tool: { ...TOOL }, sources },
+        { ...ids, created: now().toISOString(), tool: { ...TOOL }, sources },
         serializeJson,
       );
       const committed = await commitRelease(staging, manifest, {
@@ -742,6 +814,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         changes,
         ...base,
         ...(rejected.length > 0 ? { quarantined: rejected.length } : {}),
+        ...(damaged.length > 0 ? { repaired: damaged } : {}),
         pruned,
         duration_ms: elapsed(),
       };

@@ -10,6 +10,7 @@ import {
   readlink,
   rename,
   rm,
+  stat,
   symlink,
 } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
@@ -388,6 +389,27 @@ export async function readCurrent(out: string): Promise<{ id: string; manifest: 
     );
   }
   return { id, manifest };
+}
+
+/**
+ * Files of a release that are missing or not the size its manifest gives: a check cheap enough for
+ * every publish (one `stat` per file). It finds files cut short, grown or deleted, not bytes changed in
+ * place; {@link verifyRelease} reads and hashes every file for that.
+ */
+export async function damagedFiles(
+  out: string,
+  release: { id: string; manifest: Manifest },
+): Promise<string[]> {
+  const dir = storePaths(out).release(release.id);
+  const sizes = await Promise.all(
+    release.manifest.files.map((file) =>
+      stat(join(dir, ...file.path.split('/'))).then(
+        (stats) => (stats.isFile() ? stats.size : -1),
+        () => -1,
+      ),
+    ),
+  );
+  return release.manifest.files.filter((file, i) => sizes[i] !== file.bytes).map((file) => file.path);
 }
 
 /** One release of the store, as listed by {@link listReleases}. */
