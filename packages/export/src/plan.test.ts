@@ -147,34 +147,18 @@ describe('planRelease', () => {
   });
 
   it('nests each article with its rows in articles.json, the same rows as the NDJSON files', () => {
-    const files = planRelease(fixtureTables());
-    const nested = JSON.parse(bytesOf(fileAt(files, 'articles.json')).toString('utf8')) as Record<
-      string,
-      unknown
-    >[];
-    const flat = (table: TableName) => readNdjson(bytesOf(fileAt(files, `${table}.ndjson`)));
-    expect(nested.map(({ paragraphs, statistics, people, documents, ...article }) => article)).toEqual(
-      flat('articles'),
-    );
-    for (const table of ['paragraphs', 'statistics', 'people', 'documents'] as const) {
-      const rows = nested.flatMap((article) => article[table] as unknown[]);
-      expect(rows).toEqual(
-        [...flat(table)].sort((a, b) =>
-          String(a['article_id']) < String(b['article_id'])
-            ? -1
-            : String(a['article_id']) > String(b['article_id'])
-              ? 1
-              : 0,
-        ),
-      );
-    }
-    expect(Object.keys(nested[0]!)).toEqual([
-      ...columnsOf('articles'),
-      'paragraphs',
-      'statistics',
-      'people',
-      'documents',
-    ]);
+    expectNestedRows(planRelease(fixtureTables()));
+  });
+
+  it('nests them the same in a release too large to keep what one file renders for another', () => {
+    const tables = fixtureTables();
+    const [paragraph] = tables.paragraphs;
+    const many = Array.from({ length: 20_001 }, (_, i) => ({
+      ...paragraph!,
+      seq: 1_000 + i,
+      text: `第${i}段,"引号"\n换行`,
+    }));
+    expectNestedRows(planRelease({ ...tables, paragraphs: [...tables.paragraphs, ...many] }));
   });
 
   it('writes articles.json one compact article per line, in the frame publish joins', () => {
@@ -261,6 +245,37 @@ describe('planRelease', () => {
 });
 
 /** The row with the excel flavour's formula guard applied to its text values and lists. */
+/** articles.json holds each article's row and its rows of the other tables, as the NDJSON files do. */
+function expectNestedRows(files: ReturnType<typeof planRelease>): void {
+  const nested = JSON.parse(bytesOf(fileAt(files, 'articles.json')).toString('utf8')) as Record<
+    string,
+    unknown
+  >[];
+  const flat = (table: TableName) => readNdjson(bytesOf(fileAt(files, `${table}.ndjson`)));
+  expect(nested.map(({ paragraphs, statistics, people, documents, ...article }) => article)).toEqual(
+    flat('articles'),
+  );
+  for (const table of ['paragraphs', 'statistics', 'people', 'documents'] as const) {
+    const rows = nested.flatMap((article) => article[table] as unknown[]);
+    expect(rows).toEqual(
+      [...flat(table)].sort((a, b) =>
+        String(a['article_id']) < String(b['article_id'])
+          ? -1
+          : String(a['article_id']) > String(b['article_id'])
+            ? 1
+            : 0,
+      ),
+    );
+  }
+  expect(Object.keys(nested[0]!)).toEqual([
+    ...columnsOf('articles'),
+    'paragraphs',
+    'statistics',
+    'people',
+    'documents',
+  ]);
+}
+
 function guardValues(row: AnyRow): AnyRow {
   return Object.fromEntries(
     Object.entries(row).map(([column, value]) => [

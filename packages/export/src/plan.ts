@@ -42,9 +42,9 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
  * columns in `columnsOf` order, rows sorted by key: the bytes depend only on the rows' values, not on
  * the order of the rows or of their properties.
  *
- * Within one call each row is serialised once: the canonical JSON lines of a table are made the first
- * time a file needs them (its NDJSON file or `articles.json`) and kept for the other file and for
- * later calls of `chunks()`; likewise each batch of CSV records is rendered once for both flavours
+ * Within one call each row is serialised once: the canonical JSON lines of a table, and their UTF-8
+ * bytes, are made the first time a file needs them (its NDJSON file or `articles.json`, which is put
+ * together from those bytes) and kept for the other file and for later calls of `chunks()`; likewise each batch of CSV records is rendered once for both flavours
  * unless one of its cells gets a formula guard in the excel flavour. Nothing is made before a file
  * needs it, so a caller that only reads the CSV files never makes the JSON lines.
  *
@@ -58,6 +58,7 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
 export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): ReleaseFile[] {
   const sorted = sortTables(input);
   const lines = memoLines(sorted);
+  const bytes = memoBytes(sorted, lines);
   const csv = new Map(
     tableNames.map((table) => [table, new CsvTable(table, sorted[table], keeps(sorted[table]))]),
   );
@@ -82,7 +83,12 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
       format: 'ndjson',
       mediatype: MEDIA_TYPES.ndjson,
       rows: sorted[table].length,
-      chunks: () => lineChunks(lines(table)),
+      // Kept bytes are handed out as copies, so that a caller changing its chunks cannot change the
+      // next call's (and articles.json's); a large table is streamed line by line instead.
+      chunks: () =>
+        keeps(sorted[table])
+          ? bytes(table).buffers.map((chunk) => Buffer.from(chunk))
+          : lineChunks(lines(table)),
     });
   }
   files.push({
@@ -91,7 +97,7 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
     format: 'json',
     mediatype: MEDIA_TYPES.json,
     rows: null,
-    chunks: () => articlesJsonChunks(sorted, lines),
+    chunks: () => articlesJsonChunks(sorted, bytes),
   });
   return files;
 }
@@ -99,10 +105,13 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
 /** The canonical JSON line of every row of a table (`rowJsonWriter`), in the table's sorted order. */
 type LinesOf = (table: TableName) => readonly string[];
 
+/** A table's NDJSON lines as UTF-8 (see {@link encodeLines}), made once and kept, or made afresh. */
+type BytesOf = (table: TableName) => LineBytes;
+
 /**
- * Tables of up to this many rows keep what one file renders for another (their NDJSON lines, their
- * standard CSV text). A source has a few hundred rows; a call over a whole corpus renders each file
- * afresh instead of holding a second copy of the corpus in memory.
+ * Tables of up to this many rows keep what one file renders for another (their NDJSON lines and bytes,
+ * their standard CSV text). A source has a few hundred rows; a call over a whole corpus renders each
+ * file afresh instead of holding a second copy of the corpus in memory.
  */
 const KEEP_MAX_ROWS = 20_000;
 
@@ -122,6 +131,99 @@ function memoLines(sorted: SortedTables): LinesOf {
     return lines;
   };
 }
+
+/** {@link BytesOf} over sorted tables, kept like their lines (see `keeps`). */
+function memoBytes(sorted: SortedTables, lines: LinesOf): BytesOf {
+  const made = new Map<TableName, LineBytes>();
+  return (table) => {
+    let bytes = made.get(table);
+    if (bytes === undefined) {
+      bytes = encodeLines(lines(table));
+      if (keeps(sorted[table])) made.set(table, bytes);
+    }
+    return bytes;
+  };
+}
+
+/**
+ * Lines as UTF-8 bytes, each followed by a line feed, in buffers of about {@link ENCODE_BATCH} UTF-16
+ * units, and where each line lies: line `i` is `buffers[buffer[i]]` from `start[i]` to `end[i]` (its
+ * line feed excluded). JSON lines hold no raw line feed, so the feeds are found by searching the bytes.
+ */
+interface LineBytes {
+  buffers: Buffer[];
+  buffer: Uint32Array;
+  start: Uint32Array;
+  end: Uint32Array;
+}
+
+/** UTF-16 units of lines encoded at once: few conversions, and no string near V8's length limit. */
+const ENCODE_BATCH = 1 << 20;
+
+function encodeLines(lines: readonly string[]): LineBytes {
+  const count = lines.length;
+  const out: LineBytes = {
+    buffers: [],
+    buffer: new Uint32Array(count),
+    start: new Uint32Array(count),
+    end: new Uint32Array(count),
+  };
+  let first = 0;
+  while (first < count) {
+    let last = first;
+    let units = 0;
+    while (last < count && (last === first || units + lines[last]!.length < ENCODE_BATCH)) {
+      units += lines[last]!.length + 1;
+      last++;
+    }
+    const bytes = Buffer.from(`${lines.slice(first, last).join('\n')}\n`, 'utf8');
+    let at = 0;
+    for (let i = first; i < last; i++) {
+      const feed = bytes.indexOf(0x0a, at);
+      out.buffer[i] = out.buffers.length;
+      out.start[i] = at;
+      out.end[i] = feed;
+      at = feed + 1;
+    }
+    out.buffers.push(bytes);
+    first = last;
+  }
+  return out;
+}
+
+/**
+ * Gathers bytes into new chunks of {@link CHUNK_BYTES}: a chunk handed out is never written again, so
+ * a caller may keep it.
+ */
+class ByteChunks {
+  private block = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  /** Full chunks not yet handed out. */
+  readonly ready: Uint8Array[] = [];
+
+  put(bytes: Uint8Array, from = 0, to = bytes.byteLength): void {
+    while (from < to) {
+      const n = Math.min(to - from, CHUNK_BYTES - this.used);
+      this.block.set(bytes.subarray(from, from + n), this.used);
+      this.used += n;
+      from += n;
+      if (this.used === CHUNK_BYTES) {
+        this.ready.push(this.block);
+        this.block = Buffer.allocUnsafe(CHUNK_BYTES);
+        this.used = 0;
+      }
+    }
+  }
+
+  /** The chunks made so far, the last one partial. */
+  finish(): Uint8Array[] {
+    if (this.used > 0) this.ready.push(this.block.subarray(0, this.used));
+    this.used = 0;
+    return this.ready.splice(0);
+  }
+}
+
+const CHUNK_BYTES = 1 << 16;
 
 /**
  * One canonical JSON line per row (`rowJsonWriter`), each ended by a line feed.
@@ -159,39 +261,53 @@ function* lineChunks(lines: Iterable<string>): Generator<Uint8Array, void, undef
  * The frame is fixed, because publish joins per-source pieces of the file: `[`, then `\n` before the
  * first article and `,\n` before each other one, then `\n]\n`; no article at all is `[]\n`.
  *
- * An article's line is built from the rows' NDJSON lines rather than serialised again: the article's
- * line without its closing brace, then `,"paragraphs":[` and the paragraph lines joined by commas, and
- * so on, then the brace.
+ * An article's line is put together from the bytes of the rows' NDJSON lines rather than serialised
+ * and encoded again: the article's line without its closing brace, then `,"paragraphs":[` and the
+ * paragraph lines separated by commas, and so on, then the brace.
  */
-function* articlesJsonChunks(sorted: SortedTables, lines: LinesOf): Generator<Uint8Array, void, undefined> {
+function* articlesJsonChunks(sorted: SortedTables, bytesOf: BytesOf): Generator<Uint8Array, void, undefined> {
   const children = NESTED.map((table) => {
     const reference = tables[table].articleReference!;
     const rows = sorted[table];
-    const rowLines = lines(table);
-    const byArticle = new Map<unknown, string[]>();
+    const byArticle = new Map<unknown, number[]>();
     for (let i = 0; i < rows.length; i++) {
       const id = rows[i]![reference];
       const list = byArticle.get(id);
-      if (list === undefined) byArticle.set(id, [rowLines[i]!]);
-      else list.push(rowLines[i]!);
+      if (list === undefined) byArticle.set(id, [i]);
+      else list.push(i);
     }
-    return { prefix: `,${JSON.stringify(table)}:[`, byArticle };
+    return { prefix: Buffer.from(`,${JSON.stringify(table)}:[`), byArticle, lines: bytesOf(table) };
   });
-  const articleLines = lines('articles');
-  const buffer = new ChunkBuffer();
-  for (let a = 0; a < articleLines.length; a++) {
+  const articles = bytesOf('articles');
+  const out = new ByteChunks();
+  for (let a = 0; a < sorted.articles.length; a++) {
     const id = sorted.articles[a]!['article_id'];
-    let text = a === 0 ? '[\n' : ',\n';
-    text += articleLines[a]!.slice(0, -1);
-    for (const { prefix, byArticle } of children) {
+    out.put(a === 0 ? OPEN_FIRST : OPEN_NEXT);
+    // The article's own line, without its closing brace.
+    out.put(articles.buffers[articles.buffer[a]!]!, articles.start[a]!, articles.end[a]! - 1);
+    for (const { prefix, byArticle, lines } of children) {
+      out.put(prefix);
       const rows = byArticle.get(id);
-      text += rows === undefined ? `${prefix}]` : `${prefix}${rows.join(',')}]`;
+      if (rows !== undefined) {
+        for (let r = 0; r < rows.length; r++) {
+          const i = rows[r]!;
+          if (r > 0) out.put(COMMA);
+          out.put(lines.buffers[lines.buffer[i]!]!, lines.start[i]!, lines.end[i]!);
+        }
+      }
+      out.put(CLOSE_ARRAY);
     }
-    const chunk = buffer.push(`${text}}`);
-    if (chunk) yield chunk;
+    out.put(CLOSE_OBJECT);
+    yield* out.ready.splice(0);
   }
-  const chunk = buffer.push(articleLines.length === 0 ? '[]\n' : '\n]\n');
-  if (chunk) yield chunk;
-  const rest = buffer.flush();
-  if (rest) yield rest;
+  out.put(sorted.articles.length === 0 ? EMPTY_ARRAY : CLOSE_FILE);
+  yield* out.finish();
 }
+
+const OPEN_FIRST = Buffer.from('[\n');
+const OPEN_NEXT = Buffer.from(',\n');
+const COMMA = Buffer.from(',');
+const CLOSE_ARRAY = Buffer.from(']');
+const CLOSE_OBJECT = Buffer.from('}');
+const CLOSE_FILE = Buffer.from('\n]\n');
+const EMPTY_ARRAY = Buffer.from('[]\n');
