@@ -44,6 +44,35 @@ async function publishSynthetic(
 }
 
 describe('release store', () => {
+  it('writes files piece by piece, several at once, hashing them; large ones are synced while written', async () => {
+    const out = await tempDir();
+    const staging = await openStaging(out);
+    // Over the size at which a file's data is synced in the background, in pieces of every size.
+    const large = Buffer.alloc(80 << 20);
+    for (let i = 0; i < large.length; i += 4096) large.write(`第${i}行,`, i);
+    const small = Buffer.from('article_id,title\r\n');
+    const [one, two] = await Promise.all([staging.writer('paragraphs.csv'), staging.writer('excel/a.csv')]);
+    const sizes = [1, 4095, 1 << 20, (1 << 20) + 1, 3 << 20, 17 << 20];
+    let at = 0;
+    let k = 0;
+    for (; at < large.length; k++) {
+      const piece = large.subarray(at, at + sizes[k % sizes.length]!);
+      await one!.write(piece);
+      await two!.write(small);
+      at += piece.length;
+    }
+    const [first, second] = await Promise.all([one!.close(1), two!.close(2)]);
+    expect(first).toMatchObject({
+      path: 'paragraphs.csv',
+      bytes: large.length,
+      sha256: sha256Hex(large),
+      rows: 1,
+    });
+    expect(second!.sha256).toBe(sha256Hex(Buffer.concat(Array.from({ length: k }, () => small))));
+    expect((await readFile(join(staging.dir, 'paragraphs.csv'))).equals(large)).toBe(true);
+    await staging.discard();
+  });
+
   it('publishes into releases/<id>, points current at it, and lists every file but the manifest', async () => {
     const out = await tempDir();
     const { manifest, reused } = await publishSynthetic(out, 1);

@@ -35,6 +35,13 @@ export interface StagedWriter {
 /** Bytes gathered before a write: few large writes instead of one per segment. */
 const WRITE_BLOCK = 1 << 20;
 
+/**
+ * Bytes written to a staged file after which its data is synced in the background while the writing
+ * goes on. The kernel would otherwise hold a whole release in dirty pages (its own writeback starts at
+ * a tenth of the memory) and the fsync at `close` would wait for all of it after the last byte.
+ */
+const BACKGROUND_SYNC_BYTES = 32 << 20;
+
 /** What the manifest says besides its file list (which the staging area fills in). */
 export type ManifestHead = Omit<Manifest, 'files'>;
 
@@ -74,6 +81,11 @@ export class Staging {
   private finished = false;
   /** Files opened with {@link writer} and finished. */
   private closed = 0;
+  /**
+   * Whether a background sync of some staged file is running: one at a time, so that syncs never take
+   * up the thread pool that the writes need.
+   */
+  private syncing = false;
 
   constructor(
     readonly out: string,
@@ -124,6 +136,24 @@ export class Staging {
     const block = Buffer.allocUnsafe(WRITE_BLOCK);
     let used = 0;
     let bytes = 0;
+    let unsynced = 0;
+    let background: Promise<unknown> | null = null;
+    let backgroundError: unknown = null;
+    const syncInBackground = () => {
+      if (this.syncing || unsynced < BACKGROUND_SYNC_BYTES) return;
+      this.syncing = true;
+      unsynced = 0;
+      background = opened
+        .datasync()
+        // Kept for `close`: a write-back error is reported once per open file, here and not again there.
+        .catch((error: unknown) => {
+          backgroundError ??= error;
+        })
+        .finally(() => {
+          this.syncing = false;
+          background = null;
+        });
+    };
     const writeOut = async (data: Uint8Array) => {
       // Hashed per block rather than per chunk: far fewer calls for files of many small segments.
       hash.update(data);
@@ -136,6 +166,8 @@ export class Staging {
       } catch (error) {
         throw fromSystemError(error, 'write', file);
       }
+      unsynced += data.byteLength;
+      syncInBackground();
     };
     const flush = async () => {
       if (used === 0) return;
@@ -159,10 +191,13 @@ export class Staging {
         if (rowsAtClose !== undefined) entry.rows = rowsAtClose;
         try {
           await flush();
+          await background;
+          if (backgroundError) throw backgroundError;
           await opened.sync();
         } catch (error) {
           throw fromSystemError(error, 'write', file);
         } finally {
+          await background;
           await opened.close();
         }
         entry.bytes = bytes;
@@ -171,6 +206,7 @@ export class Staging {
         return { ...entry };
       },
       abort: async () => {
+        await background;
         await opened.close().catch(() => undefined);
       },
     };
