@@ -1,6 +1,7 @@
 import { columnsOf, type TableName } from '@newsdata/contract';
 import { type Options, stringify } from 'csv-stringify/sync';
 import { type CsvFlavour, cellOf, isGuardedInExcel } from './cells.js';
+import type { ChunkOptions } from './plan.js';
 import type { AnyRow } from './rows.js';
 
 /** The UTF-8 byte order mark that opens every file of the excel flavour. */
@@ -87,15 +88,17 @@ export class CsvTable {
     this.columns = columnsOf(table);
   }
 
-  *chunks(flavour: CsvFlavour): Generator<Uint8Array, void, undefined> {
-    if (flavour === 'excel') yield UTF8_BOM.slice();
+  *chunks(flavour: CsvFlavour, options?: ChunkOptions): Generator<Uint8Array, void, undefined> {
+    const copy = this.keep && !options?.shared;
+    if (flavour === 'excel') yield options?.shared ? UTF8_BOM : UTF8_BOM.slice();
     for (const batch of this.batches()) {
       if (flavour === 'excel' && batch.guarded) {
         yield Buffer.from(this.render(batch.start, batch.end, 'excel'), 'utf8');
       } else {
-        // Kept bytes are handed out as a copy, so that a caller changing its chunks cannot change the
-        // next call's; copying is many times cheaper than encoding the text again.
-        yield this.keep ? Buffer.from(batch.bytes) : batch.bytes;
+        // Kept bytes are handed out as a copy (unless the caller only reads them), so that a caller
+        // changing its chunks cannot change the next call's; copying is many times cheaper than
+        // encoding the text again.
+        yield copy ? Buffer.from(batch.bytes) : batch.bytes;
       }
     }
   }

@@ -20,6 +20,13 @@ export {
   type WrittenFile,
 } from './datapackage.js';
 export { formatJson, type SerializeOptions, serializeJson } from './json.js';
-export { type FileFormat, MEDIA_TYPES, ndjsonChunks, planRelease, type ReleaseFile } from './plan.js';
+export {
+  type ChunkOptions,
+  type FileFormat,
+  MEDIA_TYPES,
+  ndjsonChunks,
+  planRelease,
+  type ReleaseFile,
+} from './plan.js';
 export { releaseIdFor } from './release-id.js';
 export { rowJsonWriter, sortTables } from './rows.js';

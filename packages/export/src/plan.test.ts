@@ -212,6 +212,17 @@ describe('planRelease', () => {
     );
   });
 
+  it('gives the same bytes to a caller that only reads them (shared), without copies of what it keeps', () => {
+    const files = planRelease(fixtureTables());
+    const copied = files.map((file) => bytesOf(file));
+    const shared = files.map((file) => Buffer.concat([...file.chunks({ shared: true })]));
+    expect(shared).toEqual(copied);
+    // Kept bytes come out as they are: the same chunk objects on every shared call.
+    const ndjson = fileAt(files, 'paragraphs.ndjson');
+    expect([...ndjson.chunks({ shared: true })][0]).toBe([...ndjson.chunks({ shared: true })][0]);
+    expect([...ndjson.chunks()][0]).not.toBe([...ndjson.chunks()][0]);
+  });
+
   it('gives the same bytes again after a caller changed the chunks it was given', () => {
     const files = planRelease(fixtureTables());
     const first = files.map((file) => bytesOf(file));

@@ -5,6 +5,12 @@ import type { ReleaseOptions } from './datapackage.js';
 import { ChunkBuffer } from './json.js';
 import { type AnyRow, rowJsonWriter, type SortedTables, sortTables } from './rows.js';
 
+/** How {@link ReleaseFile.chunks} hands out bytes it keeps. */
+export interface ChunkOptions {
+  /** The caller will not change the chunks: kept bytes may be handed out as they are. */
+  shared?: boolean;
+}
+
 /** Format of a data file of a release. */
 export type FileFormat = 'csv' | 'json' | 'ndjson';
 
@@ -30,7 +36,11 @@ export interface ReleaseFile {
   mediatype: string;
   /** Data rows of a table file; null for `articles.json`. */
   rows: number | null;
-  chunks(): Iterable<Uint8Array>;
+  /**
+   * The file's bytes. With `shared`, chunks may be the very bytes kept for later calls and other files,
+   * not copies: for a caller that only reads them (and copies what it keeps), at less cost.
+   */
+  chunks(options?: ChunkOptions): Iterable<Uint8Array>;
 }
 
 /** The child tables nested into each article of `articles.json`, in this order. */
@@ -72,7 +82,7 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
         flavour,
         mediatype: MEDIA_TYPES.csv,
         rows: sorted[table].length,
-        chunks: () => csv.get(table)!.chunks(flavour),
+        chunks: (options) => csv.get(table)!.chunks(flavour, options),
       });
     }
   }
@@ -85,10 +95,12 @@ export function planRelease(input: Tables, _options?: Partial<ReleaseOptions>): 
       rows: sorted[table].length,
       // Kept bytes are handed out as copies, so that a caller changing its chunks cannot change the
       // next call's (and articles.json's); a large table is streamed line by line instead.
-      chunks: () =>
-        keeps(sorted[table])
-          ? bytes(table).buffers.map((chunk) => Buffer.from(chunk))
-          : lineChunks(lines(table)),
+      chunks: (options) =>
+        !keeps(sorted[table])
+          ? lineChunks(lines(table))
+          : options?.shared
+            ? bytes(table).buffers
+            : bytes(table).buffers.map((chunk) => Buffer.from(chunk)),
     });
   }
   files.push({

@@ -103,7 +103,8 @@ export function renderSegments(
 ): PackedSegments {
   const files = planRelease(input);
   const heads = releaseLayout();
-  const rendered = files.map((file) => [...file.chunks()]);
+  // Read once and copied into the packed buffer: the exporter's kept bytes need no copies of their own.
+  const rendered = files.map((file) => [...file.chunks({ shared: true })]);
   let total = 0;
   for (const chunks of rendered) for (const chunk of chunks) total += chunk.byteLength;
   const packed = Buffer.from(take(total), 0, total);
