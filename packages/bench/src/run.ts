@@ -65,6 +65,9 @@ const cli = join(root, 'apps/publisher/dist/cli.js');
 const config = {
   pages: Number(args.pages ?? (quick ? 500 : 2000)),
   smallPages: quick ? 100 : 500,
+  /** Pages of the corpus whose peak RSS shows the curve past the main one; none in the quick mode. */
+  largePages: quick ? 0 : 2 * Number(args.pages ?? 2000),
+  largeRuns: 2,
   runs: Number(args.runs ?? (quick ? 2 : 5)),
   childRuns: quick ? 1 : 3,
   incrementalRuns: quick ? 1 : 3,
@@ -586,6 +589,37 @@ try {
       target: config.pages >= 2000 ? atMost(mib, 300, '≤ 300 MiB') : undefined,
       note: smallPeak ? `${(mib / smallPeak.median).toFixed(2)}× the ${config.smallPages}-page peak` : '',
     });
+    // A corpus twice as large again: whether the peak stays flat past the main corpus.
+    if (config.largePages > 0) {
+      const largeDir = join(work, `corpus-${config.largePages}`);
+      const large = [...generateCorpus(sample, { pages: config.largePages, seed: config.seed })];
+      await writeCorpus(largeDir, large);
+      const largePeaks: number[] = [];
+      let largeFailed: number | null = null;
+      for (let i = 0; i < config.largeRuns; i++) {
+        const result = await publishOnce(largeDir, join(work, 'store-large'));
+        await rm(join(work, 'store-large'), { recursive: true, force: true });
+        if (result.code !== 0 || !result.maxRssKiB) largeFailed = result.code;
+        else largePeaks.push(result.maxRssKiB / 1024);
+      }
+      await rm(largeDir, { recursive: true, force: true });
+      if (largePeaks.length > 0) {
+        const largePeak = summarize(largePeaks);
+        add({
+          section: MEM,
+          measure: `${config.largePages} pages (${(sum(large) / MB).toFixed(1)} MB)`,
+          value: largePeak,
+          unit: 'MiB',
+          note: `${(largePeak.median / mib).toFixed(2)}× the ${config.pages}-page peak`,
+        });
+      } else
+        add({
+          section: MEM,
+          measure: `${config.largePages} pages`,
+          value: `failed (exit ${largeFailed})`,
+          unit: '',
+        });
+    }
   } else notAvailable(MEM, 'peak RSS', 'needs a working end-to-end publish');
 
   // Parse on larger inputs, against sha256 of the same bytes: linear?
