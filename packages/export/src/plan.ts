@@ -54,9 +54,10 @@ const NESTED = tableNames.filter((table) => tables[table].articleReference !== u
  *
  * Within one call each row is serialised once: the canonical JSON lines of a table, and their UTF-8
  * bytes, are made the first time a file needs them (its NDJSON file or `articles.json`, which is put
- * together from those bytes) and kept for the other file and for later calls of `chunks()`; likewise each batch of CSV records is rendered once for both flavours
- * unless one of its cells gets a formula guard in the excel flavour. Nothing is made before a file
- * needs it, so a caller that only reads the CSV files never makes the JSON lines.
+ * together from those bytes) and kept for the other file and for later calls of `chunks()`; likewise
+ * each batch of CSV records is rendered once for both flavours unless one of its cells gets a formula
+ * guard in the excel flavour. Nothing is made before a file needs it, so a caller that only reads the
+ * CSV files never makes the JSON lines.
  *
  * Throws a data error (`EXPORT_DUPLICATE_KEY`, `EXPORT_ORPHAN_ROW`, `EXPORT_VALUE_UNWRITABLE`) when
  * the tables could not be written deterministically or read back the same; validated tables never do.
