@@ -550,35 +550,45 @@ try {
     }
   } else notAvailable(INC, 'one page edited', 'needs a working end-to-end publish');
 
-  // Memory: peak RSS of a full publish at two corpus sizes.
+  // Memory: peak RSS of a full publish at three corpus sizes.
   const MEM = 'memory (peak RSS of a full publish)';
   if (fullPublish && rssAtMain) {
-    const small = pages.slice(0, config.smallPages);
-    const smallDir = join(work, `corpus-${config.smallPages}`);
-    await writeCorpus(smallDir, small);
-    const peaks: number[] = [];
-    let failed: number | null = null;
-    for (let i = 0; i < config.childRuns; i++) {
-      const result = await publishOnce(smallDir, join(work, 'store-small'));
-      await rm(join(work, 'store-small'), { recursive: true, force: true });
-      if (result.code !== 0 || !result.maxRssKiB) failed = result.code;
-      else peaks.push(result.maxRssKiB / 1024);
-    }
-    const smallPeak = peaks.length > 0 ? summarize(peaks) : undefined;
-    if (smallPeak) {
+    /** Peak RSS (MiB) of publishing `corpus` into an empty store, `runs` times; a row either way. */
+    const peakOf = async (
+      corpus: readonly CorpusPage[],
+      dir: string,
+      runs: number,
+      compare?: { pages: number; mib: number },
+    ) => {
+      const peaks: number[] = [];
+      let failed: number | null = null;
+      for (let i = 0; i < runs; i++) {
+        const result = await publishOnce(dir, join(work, 'store-rss'));
+        await rm(join(work, 'store-rss'), { recursive: true, force: true });
+        if (result.code !== 0 || !result.maxRssKiB) failed = result.code;
+        else peaks.push(result.maxRssKiB / 1024);
+      }
+      if (peaks.length === 0) {
+        add({ section: MEM, measure: `${corpus.length} pages`, value: `failed (exit ${failed})`, unit: '' });
+        return undefined;
+      }
+      const peak = summarize(peaks);
       add({
         section: MEM,
-        measure: `${config.smallPages} pages (${(sum(small) / MB).toFixed(1)} MB)`,
-        value: smallPeak,
+        measure: `${corpus.length} pages (${(sum(corpus) / MB).toFixed(1)} MB)`,
+        value: peak,
         unit: 'MiB',
+        ...(compare
+          ? { note: `${(peak.median / compare.mib).toFixed(2)}× the ${compare.pages}-page peak` }
+          : {}),
       });
-    } else
-      add({
-        section: MEM,
-        measure: `${config.smallPages} pages`,
-        value: `failed (exit ${failed})`,
-        unit: '',
-      });
+      return peak;
+    };
+    // A quarter of the corpus at most, so that a small --pages still compares two sizes.
+    const small = pages.slice(0, Math.min(config.smallPages, Math.ceil(pages.length / 4)));
+    const smallDir = join(work, `corpus-${small.length}`);
+    await writeCorpus(smallDir, small);
+    const smallPeak = await peakOf(small, smallDir, config.childRuns);
     const peak = summarize(rssAtMain.values.map((kib) => kib / 1024));
     const mib = peak.median;
     add({
@@ -587,38 +597,15 @@ try {
       value: peak,
       unit: 'MiB',
       target: config.pages >= 2000 ? atMost(mib, 300, '≤ 300 MiB') : undefined,
-      note: smallPeak ? `${(mib / smallPeak.median).toFixed(2)}× the ${config.smallPages}-page peak` : '',
+      note: smallPeak ? `${(mib / smallPeak.median).toFixed(2)}× the ${small.length}-page peak` : '',
     });
     // A corpus twice as large again: whether the peak stays flat past the main corpus.
     if (config.largePages > 0) {
-      const largeDir = join(work, `corpus-${config.largePages}`);
       const large = [...generateCorpus(sample, { pages: config.largePages, seed: config.seed })];
+      const largeDir = join(work, `corpus-${config.largePages}`);
       await writeCorpus(largeDir, large);
-      const largePeaks: number[] = [];
-      let largeFailed: number | null = null;
-      for (let i = 0; i < config.largeRuns; i++) {
-        const result = await publishOnce(largeDir, join(work, 'store-large'));
-        await rm(join(work, 'store-large'), { recursive: true, force: true });
-        if (result.code !== 0 || !result.maxRssKiB) largeFailed = result.code;
-        else largePeaks.push(result.maxRssKiB / 1024);
-      }
+      await peakOf(large, largeDir, config.largeRuns, { pages: config.pages, mib });
       await rm(largeDir, { recursive: true, force: true });
-      if (largePeaks.length > 0) {
-        const largePeak = summarize(largePeaks);
-        add({
-          section: MEM,
-          measure: `${config.largePages} pages (${(sum(large) / MB).toFixed(1)} MB)`,
-          value: largePeak,
-          unit: 'MiB',
-          note: `${(largePeak.median / mib).toFixed(2)}× the ${config.pages}-page peak`,
-        });
-      } else
-        add({
-          section: MEM,
-          measure: `${config.largePages} pages`,
-          value: `failed (exit ${largeFailed})`,
-          unit: '',
-        });
     }
   } else notAvailable(MEM, 'peak RSS', 'needs a working end-to-end publish');
 
