@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { appendFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runChild, tempDir } from '../test/helpers.js';
 import { copySample, editSource } from '../test/pages.js';
@@ -76,6 +77,33 @@ describe('a publish killed after its release folder was moved in but before the 
     expect((await readCurrent(out))!.id).toBe(first.release_id);
     expect((await listReleases(out)).map((release) => release.id)).toEqual([first.release_id]);
     expect((await readdir(out)).filter((name) => name.startsWith('.switching'))).toEqual([]);
+  }, 60_000);
+});
+
+describe('a publish killed while it replaces a damaged current release', () => {
+  it('between removing the damaged folder and moving the rebuilt one in: the next run rebuilds it', async () => {
+    const sources = await tempDir();
+    const out = await tempDir();
+    await copySample(sources);
+    const first = await publish({ sources: [sources], out });
+    const id = first.release_id!;
+    const good = (await readCurrent(out))!.manifest.files;
+    await appendFile(join(out, 'releases', id, 'statistics.csv'), 'x');
+
+    const killed = await runChild('publish-child', [sources, out, '30'], {
+      NEWSDATA_FAULT: 'after-broken-removed',
+    });
+    expect(killed.signal, `the step was not reached: ${killed.stdout}${killed.stderr}`).toBe('SIGKILL');
+    // `current` points at a folder that is gone: nothing valid is served until the next run.
+    await expect(readCurrent(out)).rejects.toMatchObject({ code: 'RELEASE_CORRUPT' });
+
+    const next = await publish({ sources: [sources], out });
+    expect(next).toMatchObject({ status: 'published', release_id: id, repaired: ['manifest.json'] });
+    expect(await verifyRelease(out, id)).toMatchObject({ ok: true, problems: [] });
+    const data = (files: typeof good) => files.filter((file) => file.path !== 'changes.json');
+    expect(data((await readCurrent(out))!.manifest.files)).toEqual(data(good));
+    expect(await readdir(join(out, '.staging'))).toEqual([]);
+    expect(await readLock(out)).toBeNull();
   }, 60_000);
 });
 

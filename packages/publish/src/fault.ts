@@ -16,7 +16,14 @@ export const faultSteps = [
   'mid-prune',
   'after-prune',
 ] as const;
-export type FaultStep = (typeof faultSteps)[number];
+
+/**
+ * Steps reached only when a release folder of the same id exists but does not verify (a damaged
+ * current release being replaced): not in {@link faultSteps}, which every publish passes.
+ */
+export const repairFaultSteps = ['after-broken-removed'] as const;
+
+export type FaultStep = (typeof faultSteps)[number] | (typeof repairFaultSteps)[number];
 
 /**
  * Test-only fault hook: when the environment variable `NEWSDATA_FAULT` names this step, the process

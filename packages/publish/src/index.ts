@@ -1,5 +1,5 @@
 export { type CacheKeyParts, cacheKey, UrlCache, type UrlState } from './cache.js';
-export { type FaultStep, faultPoint, faultSteps } from './fault.js';
+export { type FaultStep, faultPoint, faultSteps, repairFaultSteps } from './fault.js';
 export { sha256Hex, syncDirectory, type WrittenFile, writeChunks, writeFileAtomic } from './fsutil.js';
 export { acquireLock, type LockInfo, type LockOptions, type ReleaseLock, readLock } from './lock.js';
 export {

@@ -335,6 +335,7 @@ export async function commitRelease(
       await staging.discard();
     } else {
       await removeRelease(out, id);
+      faultPoint('after-broken-removed');
     }
   }
   if (!reused) {
