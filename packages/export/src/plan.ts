@@ -212,7 +212,7 @@ class ByteChunks {
   private block = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
   /** Full chunks not yet handed out. */
-  readonly ready: Uint8Array[] = [];
+  private readonly ready: Uint8Array[] = [];
 
   put(bytes: Uint8Array, from = 0, to = bytes.byteLength): void {
     while (from < to) {
@@ -228,11 +228,16 @@ class ByteChunks {
     }
   }
 
-  /** The chunks made so far, the last one partial. */
+  /** The full chunks made since the last call. */
+  take(): Uint8Array[] {
+    return this.ready.splice(0);
+  }
+
+  /** The chunks made since the last call, the last one partial. */
   finish(): Uint8Array[] {
     if (this.used > 0) this.ready.push(this.block.subarray(0, this.used));
     this.used = 0;
-    return this.ready.splice(0);
+    return this.take();
   }
 }
 
@@ -311,7 +316,7 @@ function* articlesJsonChunks(sorted: SortedTables, bytesOf: BytesOf): Generator<
       out.put(CLOSE_ARRAY);
     }
     out.put(CLOSE_OBJECT);
-    yield* out.ready.splice(0);
+    yield* out.take();
   }
   out.put(sorted.articles.length === 0 ? EMPTY_ARRAY : CLOSE_FILE);
   yield* out.finish();

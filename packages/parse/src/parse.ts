@@ -1126,7 +1126,9 @@ class PageParser {
     const contributors = art.credits?.contributors ?? [];
     const agency = art.credits?.agency ?? null;
     const lines = ascending(art.lines);
-    // Two literals rather than a conditional spread: the same keys in the same order either way.
+    // Two literals rather than a conditional spread: each has one fixed shape, so V8 keeps this
+    // function optimized (a spread copies through a generic path); `kicker` is absent, not null, when
+    // there is none (`ParsedArticle`).
     if (art.kicker === null) {
       return {
         seq,

@@ -255,6 +255,11 @@ async function keptChanges(
 /** Fewer sources to build than this are built in the main thread (see `assemble`). */
 const MIN_THREADED_SOURCES = 4;
 
+/** Worker threads a run may use: none with a test engine (it lives in this thread). */
+function threadsFor(options: PublishOptions): number {
+  return options.engine ? 0 : (options.threads ?? defaultThreads());
+}
+
 /** Map with at most `width` calls in flight, keeping the order of the input. */
 async function pool<T, R>(
   items: readonly T[],
@@ -593,7 +598,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     }
     // With no release yet every source will be built: the threads start now and load their modules
     // while this one reads the sources (about a fifth of a second on two cores).
-    const threads = options.engine ? 0 : (options.threads ?? defaultThreads());
+    const threads = threadsFor(options);
     if (!previous && threads > 0 && refs.length >= MIN_THREADED_SOURCES) {
       early = threadBuilder(Math.min(threads, refs.length));
       early.warm();
@@ -994,7 +999,7 @@ async function assemble(
   const lang = options.lang ?? 'en';
   const order = inFileOrder(parts);
   const misses = order.filter((i) => !parts[i]!.cached && parts[i]!.key !== null);
-  const threads = options.engine ? 0 : (options.threads ?? defaultThreads());
+  const threads = threadsFor(options);
   // A thread costs its start and its own compiled schemas: worth it only for several sources.
   const threaded = threads > 0 && misses.length >= MIN_THREADED_SOURCES;
   if (!threaded) await run.early?.close();
